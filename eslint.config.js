@@ -1,0 +1,75 @@
+// Lint rules for vifibnet. Besides code quality, this file enforces the layer table in
+// ARCHITECTURE.md: only app/main and app/preload may import electron; helper/ imports
+// nothing from app/; app/core and app/ipc never import electron; the helper never spawns
+// through a shell.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import prettier from 'eslint-config-prettier';
+
+const electronBan = {
+  paths: [{ name: 'electron', message: 'Only app/main and app/preload may import electron.' }],
+};
+
+/** Patterns the helper may never use: anything that runs a shell. */
+const helperShellBan = [
+  {
+    selector: "Property[key.name='shell'][value.value!=false]",
+    message: 'The helper never spawns through a shell: pass an absolute path and an argv array.',
+  },
+  {
+    selector: "CallExpression[callee.name=/^(exec|execSync)$/]",
+    message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/child_process|cp/]",
+    message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'helper/peercred/build/', 'dist/', 'out/', 'test-artifacts/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', electronBan],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['app/main/**', 'app/preload/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['helper/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...electronBan.paths,
+            ...['child_process', 'node:child_process'].map((name) => ({
+              name,
+              importNames: ['exec', 'execSync'],
+              message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
+            })),
+          ],
+          patterns: [{ group: ['**/app/**', 'app/*'], message: 'helper/ imports nothing from app/.' }],
+        },
+      ],
+      'no-restricted-syntax': ['error', ...helperShellBan],
+    },
+  },
+  prettier,
+);
