@@ -1,5 +1,4 @@
-/** Placeholder replaced by the helper daemon. */
-export async function runHelperCommand(_args: string[]): Promise<number> {
-  process.stdout.write('helper\n');
-  return 0;
+/** Placeholder until the helper daemon lands. */
+export function runHelperCommand(_args: string[]): Promise<number> {
+  return Promise.resolve(0);
 }
