@@ -18,11 +18,12 @@ const helperShellBan = [
     message: 'The helper never spawns through a shell: pass an absolute path and an argv array.',
   },
   {
-    selector: "CallExpression[callee.name=/^(exec|execSync)$/]",
+    selector: 'CallExpression[callee.name=/^(exec|execSync)$/]',
     message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/child_process|cp/]",
+    selector:
+      'CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/child_process|cp/]',
     message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
   },
 ];

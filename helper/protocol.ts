@@ -68,9 +68,12 @@ export function parseIpv6Prefix(text: string): { address: string; length: number
 }
 
 /** An IPv6 prefix in `address/length` form, e.g. `fd12:3456:789a::/48`. */
-export const Ipv6Prefix = z.string().max(50).refine((s) => parseIpv6Prefix(s) !== null, {
-  message: 'expected an IPv6 prefix such as fd12:3456:789a::/48',
-});
+export const Ipv6Prefix = z
+  .string()
+  .max(50)
+  .refine((s) => parseIpv6Prefix(s) !== null, {
+    message: 'expected an IPv6 prefix such as fd12:3456:789a::/48',
+  });
 
 /** A single IPv6 address. */
 export const Ipv6Address = z
@@ -103,7 +106,19 @@ export const PeerName = z
 export const Pem = z
   .string()
   .max(16 * 1024)
-  .regex(/^-----BEGIN [A-Z0-9 ]+-----\r?\n[A-Za-z0-9+/=\r\n]+-----END [A-Z0-9 ]+-----\r?\n?$/, 'expected one PEM block');
+  .regex(
+    /^-----BEGIN [A-Z0-9 ]+-----\r?\n[A-Za-z0-9+/=\r\n]+-----END [A-Z0-9 ]+-----\r?\n?$/,
+    'expected one PEM block',
+  );
+
+/** A certificate revocation list in PEM; larger than one certificate, still bounded by the message size. */
+export const CrlPem = z
+  .string()
+  .max(60 * 1024)
+  .regex(
+    /^-----BEGIN X509 CRL-----\r?\n[A-Za-z0-9+/=\r\n]+-----END X509 CRL-----\r?\n?$/,
+    'expected one PEM X509 CRL',
+  );
 
 /** Babel hello interval in seconds (babeld accepts fractions down to 0.05 s). */
 export const HelloInterval = z.number().min(0.05).max(60);
@@ -147,12 +162,8 @@ export const OpenVpnInfo = z.object({
 export const HelperSnapshot = z.object({
   protocol: z.number().int(),
   version: z.string(),
-  network: z
-    .object({ networkPrefix: Ipv6Prefix, nodePrefix: Ipv6Prefix, address: Ipv6Address })
-    .nullable(),
-  credentials: z
-    .object({ fingerprint: z.string(), subject: z.string(), notAfter: z.string() })
-    .nullable(),
+  network: z.object({ networkPrefix: Ipv6Prefix, nodePrefix: Ipv6Prefix, address: Ipv6Address }).nullable(),
+  credentials: z.object({ fingerprint: z.string(), subject: z.string(), notAfter: z.string() }).nullable(),
   devices: z.array(z.object({ name: DeviceName, mode: z.enum(['tap', 'tun']) })),
   openvpn: z.array(OpenVpnInfo),
   babel: z
@@ -205,6 +216,14 @@ export const OPERATIONS = {
   'credentials.install': {
     params: z.strictObject({ ca: Pem, cert: Pem, key: Pem }),
     result: z.object({ fingerprint: z.string(), subject: z.string(), notAfter: z.string() }),
+  },
+  /**
+   * Install (or replace) the CA's revocation list, checked against the installed CA. OpenVPN
+   * re-reads it on every handshake, so revoked peers are refused from then on.
+   */
+  'credentials.setCrl': {
+    params: z.strictObject({ crl: CrlPem }),
+    result: z.object({ revoked: z.number().int(), nextUpdate: z.string().nullable() }),
   },
   /** Start (or keep) the OpenVPN listener for incoming tunnels on one port per protocol. */
   'openvpn.listen': {

@@ -8,7 +8,10 @@ import type { SerializedError } from 'vitest';
  */
 export default class SummaryReporter implements Reporter {
   /** Counts the finished run and prints the closing line. */
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+  ): void {
     let passed = 0;
     let failed = unhandledErrors.length;
     let skipped = 0;
