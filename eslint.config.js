@@ -6,6 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import prettier from 'eslint-config-prettier';
+import pluginVue from 'eslint-plugin-vue';
 
 const electronBan = {
   paths: [{ name: 'electron', message: 'Only app/main and app/preload may import electron.' }],
@@ -18,13 +19,30 @@ const helperShellBan = [
     message: 'The helper never spawns through a shell: pass an absolute path and an argv array.',
   },
   {
+    selector: "Property[key.value='shell'][value.value!=false]",
+    message: 'The helper never spawns through a shell: pass an absolute path and an argv array.',
+  },
+  {
     selector: 'CallExpression[callee.name=/^(exec|execSync)$/]',
     message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
   },
   {
     selector:
-      'CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/child_process|cp/]',
+      'CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/^(child_process|childProcess|cp)$/]',
     message: 'exec/execSync run a shell; the helper uses spawn/execFile with argv arrays.',
+  },
+  {
+    selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/] > ImportDefaultSpecifier',
+    message: 'Import spawn/execFile by name: a default child_process import hides exec from this check.',
+  },
+  {
+    selector: 'ImportExpression[source.value=/^(node:)?child_process$/]',
+    message: 'Import child_process statically and by name, so this check can see what is used.',
+  },
+  {
+    selector:
+      'CallExpression[callee.name=/^(spawn|spawnSync|execFile|execFileSync)$/][arguments.0.value=/(^|\\/)(ba|da|z|k|c|tc|fi)?sh$/]',
+    message: 'Running a shell binary is spawning through a shell.',
   },
 ];
 
@@ -71,6 +89,48 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': ['error', ...helperShellBan],
     },
+  },
+  // The renderer (Vue 3, browser): .vue files parsed by vue-eslint-parser with the TypeScript
+  // parser for their scripts; renderer/ imports nothing project-internal but app/ipc, and never
+  // Node or electron; remote strings are rendered as text (no v-html).
+  ...pluginVue.configs['flat/recommended'].map((config) => ({ ...config, files: ['renderer/**/*.vue'] })),
+  {
+    files: ['renderer/**/*.vue'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], projectService: true },
+    },
+    rules: { 'vue/no-v-html': 'error' },
+  },
+  {
+    files: ['renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: electronBan.paths,
+          patterns: [
+            {
+              group: [
+                '**/app/*',
+                '!**/app/ipc',
+                '**/app/*/**',
+                '!**/app/ipc/**',
+                '**/helper/**',
+                '**/test/**',
+              ],
+              message: 'renderer/ imports only from app/ipc.',
+            },
+            { group: ['node:*'], message: 'renderer/ runs in the browser: no Node modules.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/vite.config.ts'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { ...globals.node }, parserOptions: { projectService: false } },
   },
   prettier,
 );
