@@ -1,0 +1,399 @@
+/**
+ * Two nodes, each a network namespace with its own real helper process, joined by a veth pair
+ * (underlay in 198.18.0.0/15). Node A listens (tap server), node B connects; both run babeld.
+ * Proves over the real programs: the babel neighbour appears in the dump read through the
+ * exposed read-only socket, each side pings the other's prefix address over the tunnel, stopping
+ * the tunnel removes the route, a SIGKILLed OpenVPN is restarted and reported, a helper killed
+ * with SIGKILL is cleaned up after by its successor, and shutdown leaves nothing behind.
+ */
+import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCa,
+  createCsr,
+  generateNodeKey,
+  issueCertificate,
+  type CaBundle,
+} from '../../app/registry/pki';
+import type { HelperEventT } from '../../helper/protocol';
+import { startHelperProcess, type HelperProcess } from '../support/helper-process';
+import {
+  createNetns,
+  createVethPair,
+  linkNames,
+  pollUntil,
+  randomSuffix,
+  type Netns,
+} from '../support/netns';
+
+const PING = '/usr/bin/ping';
+const PORT = 1194;
+const HELLO_S = 0.25;
+
+interface Node {
+  ns: Netns;
+  helper: HelperProcess;
+  name: string;
+  nodePrefix: string;
+  address: string;
+  underlay: string;
+}
+
+/** Sends `dump` on a babeld local socket and returns the lines of the answer. */
+function babelDump(path: string, command = 'dump'): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    let buf = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no answer to ${command} on ${path}`));
+    }, 3_000);
+    s.setEncoding('utf8');
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    s.on('data', (d: string) => {
+      buf += d;
+      const lines = buf.split('\n');
+      const statuses = lines.filter((l) => l === 'ok' || l === 'no' || l.startsWith('bad'));
+      if (!sent && statuses.length >= 1) {
+        sent = true;
+        buf = '';
+        s.write(`${command}\n`);
+      } else if (sent && statuses.length >= 1) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve(lines.filter((l) => l !== ''));
+      }
+    });
+  });
+}
+
+/** True when `pid` is a live process (not gone, not a zombie waiting for a reaper). */
+function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function pingOnce(from: Netns, to: string): Promise<boolean> {
+  const r = await from.exec(PING, ['-6', '-c1', '-W1', to]);
+  return r.code === 0;
+}
+
+async function routeTo(ns: Netns, prefix: string): Promise<string> {
+  return (await ns.ip('-6', 'route', 'show', prefix)).trim();
+}
+
+function randomNetwork(): string {
+  // fdXX:XXXX:XXXX::/48, random per test run
+  const h = randomSuffix(5);
+  return `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}`;
+}
+
+async function nodeCredentials(ca: CaBundle, name: string): Promise<{ cert: string; key: string }> {
+  const key = await generateNodeKey();
+  const csr = await createCsr(key, name);
+  return {
+    cert: await issueCertificate(ca, csr, { commonName: name, validDays: 1 }),
+    key: key.privateKeyPem,
+  };
+}
+
+describe('helper mesh over two namespaces', () => {
+  let dir: string;
+  const namespaces: Netns[] = [];
+  const helpers: HelperProcess[] = [];
+  let a: Node;
+  let b: Node;
+  let net: string;
+  let clientDev: string;
+  const timings: Record<string, number> = {};
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vfb-mesh-'));
+    const nsA = await createNetns('vfbma');
+    namespaces.push(nsA);
+    const nsB = await createNetns('vfbmb');
+    namespaces.push(nsB);
+    await createVethPair({ ns: nsA, address: '198.18.0.1/30' }, { ns: nsB, address: '198.18.0.2/30' });
+    net = randomNetwork();
+    const suffix = randomSuffix(2);
+    clientDev = `vfbc-${suffix}`;
+    const [helperA, helperB] = await Promise.all([
+      startHelperProcess(nsA, dir, 'a'),
+      startHelperProcess(nsB, dir, 'b'),
+    ]);
+    helpers.push(helperA, helperB);
+    a = {
+      ns: nsA,
+      helper: helperA,
+      name: `node-a-${suffix}`,
+      nodePrefix: `${net}:1::/64`,
+      address: `${net}:1::1`,
+      underlay: '198.18.0.1',
+    };
+    b = {
+      ns: nsB,
+      helper: helperB,
+      name: `node-b-${suffix}`,
+      nodePrefix: `${net}:2::/64`,
+      address: `${net}:2::1`,
+      underlay: '198.18.0.2',
+    };
+  });
+
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const h of helpers)
+      console.log(`--- log of helper ${h.socket}\n${h.logText().split('\n').slice(-60).join('\n')}`);
+  });
+
+  afterAll(async () => {
+    for (const h of helpers) {
+      await h.client.dispose().catch(() => undefined);
+      h.child.kill('SIGKILL');
+    }
+    for (const ns of namespaces) await ns.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    console.log(`helper-mesh timings: ${JSON.stringify(timings)}`);
+  });
+
+  it('sets up both nodes, converges, and pings each prefix over the tunnel', async () => {
+    const ca = await createCa({ commonName: `test-ca-${randomSuffix()}`, validDays: 1 });
+    const t0 = Date.now();
+    for (const n of [a, b]) {
+      const c = n.helper.client;
+      await c.call('network.configure', {
+        networkPrefix: `${net}::/48`,
+        nodePrefix: n.nodePrefix,
+        address: n.address,
+      });
+      const creds = await nodeCredentials(ca, n.name);
+      const info = await c.call('credentials.install', { ca: ca.certPem, ...creds });
+      expect(info.subject).toContain(n.name);
+    }
+    await a.helper.client.call('openvpn.listen', { protocol: 'udp', port: PORT, maxClients: 4 });
+    await b.helper.client.call('openvpn.connect', {
+      device: clientDev,
+      remote: a.underlay,
+      port: PORT,
+      protocol: 'udp',
+      peerName: a.name,
+    });
+    await a.helper.client.call('babel.configure', {
+      helloInterval: HELLO_S,
+      interfaces: [{ name: 'vfbs-udp', type: 'tunnel' }],
+      redistribute: a.nodePrefix,
+    });
+    await b.helper.client.call('babel.configure', {
+      helloInterval: HELLO_S,
+      interfaces: [{ name: clientDev, type: 'tunnel' }],
+      redistribute: b.nodePrefix,
+    });
+    timings.setupCallsMs = Date.now() - t0;
+
+    await pollUntil('B to ping A over the tunnel', () => pingOnce(b.ns, a.address), { timeoutMs: 20_000 });
+    timings.firstPingBtoAMs = Date.now() - t0;
+    await pollUntil('A to ping B over the tunnel', () => pingOnce(a.ns, b.address), { timeoutMs: 10_000 });
+    timings.firstPingAtoBMs = Date.now() - t0;
+
+    const snapA = await a.helper.client.call('status', {});
+    expect(snapA.babelSocket).toBeTruthy();
+    expect(snapA.openvpn[0]).toMatchObject({ device: 'vfbs-udp', role: 'listener', up: true });
+    const snapB = await b.helper.client.call('status', {});
+    expect(snapB.openvpn[0]).toMatchObject({ device: clientDev, role: 'client', peerName: a.name });
+    await pollUntil(
+      'B to report its tunnel up',
+      async () => (await b.helper.client.call('status', {})).openvpn[0]?.up,
+      { timeoutMs: 5_000 },
+    );
+    await pollUntil(
+      'the tunnel.up event',
+      () => b.helper.events.some((e) => e.event === 'tunnel.up' && e.data.device === clientDev),
+      { timeoutMs: 5_000 },
+    );
+
+    // the neighbour, read as a client through the read-only socket
+    const dumpA = await babelDump(snapA.babelSocket!);
+    expect(dumpA.some((l) => /^add neighbour .* if vfbs-udp /.test(l))).toBe(true);
+    expect(dumpA.some((l) => l.includes(`prefix ${b.nodePrefix}`) && l.includes('installed yes'))).toBe(true);
+    const dumpB = await babelDump(snapB.babelSocket!);
+    expect(dumpB.some((l) => new RegExp(`^add neighbour .* if ${clientDev} `).test(l))).toBe(true);
+    // …and it is read-only: configuration commands never reach babeld
+    const refused = await babelDump(snapB.babelSocket!, `interface ${clientDev} rxcost 1000`);
+    expect(refused).toContain('bad');
+  });
+
+  it('raises and restores a tunnel cost at run time; the neighbour sees it', async () => {
+    const r = await b.helper.client.call('babel.setCost', { interface: clientDev, rxcost: 700 });
+    expect(r.rxcost).toBe(700);
+    const sockA = (await a.helper.client.call('status', {})).babelSocket!;
+    await pollUntil(
+      'A to see txcost 700 from B',
+      async () =>
+        (await babelDump(sockA)).some((l) => /^add neighbour .* if vfbs-udp .* txcost 700 /.test(l)),
+      { timeoutMs: 5_000 },
+    );
+    expect((await b.helper.client.call('status', {})).babel?.costs).toEqual({ [clientDev]: 700 });
+    const back = await b.helper.client.call('babel.setCost', { interface: clientDev, rxcost: null });
+    expect(back.rxcost).toBe(96);
+    await pollUntil(
+      'A to see the default cost again',
+      async () => (await babelDump(sockA)).some((l) => /^add neighbour .* if vfbs-udp .* txcost 96 /.test(l)),
+      { timeoutMs: 5_000 },
+    );
+    await pollUntil('B to ping A again', () => pingOnce(b.ns, a.address), { timeoutMs: 10_000 });
+  });
+
+  it('restarts an OpenVPN killed with SIGKILL and reports it', async () => {
+    const before = (await b.helper.client.call('status', {})).openvpn.find((o) => o.device === clientDev)!;
+    expect(before.pid).toBeGreaterThan(0);
+    const seen = b.helper.events.length;
+    const t0 = Date.now();
+    process.kill(before.pid!, 'SIGKILL');
+    const newer = (): HelperEventT[] => b.helper.events.slice(seen);
+    const exited = await pollUntil(
+      'child.exited',
+      () => newer().find((e) => e.event === 'child.exited' && e.data.name === clientDev),
+      { timeoutMs: 5_000 },
+    );
+    expect(exited.data).toMatchObject({ program: 'openvpn', signal: 'SIGKILL' });
+    const restarted = await pollUntil(
+      'child.restarted',
+      () =>
+        newer().find(
+          (e): e is Extract<HelperEventT, { event: 'child.restarted' }> =>
+            e.event === 'child.restarted' && e.data.name === clientDev,
+        ),
+      { timeoutMs: 5_000 },
+    );
+    timings.openvpnRestartMs = Date.now() - t0;
+    expect(restarted.data.pid).not.toBe(before.pid);
+    await pollUntil('B to ping A after the restart', () => pingOnce(b.ns, a.address), { timeoutMs: 20_000 });
+    timings.pingAfterOpenvpnKillMs = Date.now() - t0;
+    const after = (await b.helper.client.call('status', {})).openvpn.find((o) => o.device === clientDev)!;
+    expect(after.restarts).toBe(1);
+  });
+
+  it('restarts a babeld killed with SIGKILL; the read-only socket serves the new one', async () => {
+    const before = (await a.helper.client.call('status', {})).babel!;
+    const seen = a.helper.events.length;
+    const t0 = Date.now();
+    process.kill(before.pid!, 'SIGKILL');
+    await pollUntil(
+      'babeld restarted',
+      () =>
+        a.helper.events.slice(seen).find((e) => e.event === 'child.restarted' && e.data.program === 'babeld'),
+      { timeoutMs: 5_000 },
+    );
+    const sock = (await a.helper.client.call('status', {})).babelSocket!;
+    await pollUntil(
+      'the new babeld to see B again',
+      async () => {
+        const dump = await babelDump(sock);
+        if (dump.some((l) => /^add neighbour .* if vfbs-udp reach f/.test(l))) return true;
+        throw new Error(
+          `dump:\n${dump.join('\n')}\nlog:\n${a.helper.logText().split('\n').slice(-30).join('\n')}`,
+        );
+      },
+      { timeoutMs: 10_000 },
+    );
+    await pollUntil('A to ping B after the babeld restart', () => pingOnce(a.ns, b.address), {
+      timeoutMs: 10_000,
+    });
+    timings.pingAfterBabeldKillMs = Date.now() - t0;
+    expect(a.helper.events.slice(seen)).toContainEqual(
+      expect.objectContaining({
+        event: 'child.exited',
+        data: expect.objectContaining({ program: 'babeld', signal: 'SIGKILL' }) as unknown,
+      }),
+    );
+  });
+
+  it('removes the route to the other prefix when the tunnel is stopped', async () => {
+    expect(await routeTo(b.ns, a.nodePrefix)).toContain(clientDev);
+    const t0 = Date.now();
+    expect(await b.helper.client.call('openvpn.disconnect', { device: clientDev })).toEqual({
+      stopped: true,
+    });
+    await pollUntil('B to lose its route to A', async () => (await routeTo(b.ns, a.nodePrefix)) === '', {
+      timeoutMs: 5_000,
+    });
+    timings.routeGoneOnClientMs = Date.now() - t0;
+    await pollUntil('A to lose its route to B', async () => (await routeTo(a.ns, b.nodePrefix)) === '', {
+      timeoutMs: 15_000,
+    });
+    timings.routeGoneOnListenerMs = Date.now() - t0;
+    expect(await linkNames(b.ns)).not.toContain(clientDev);
+    expect(b.helper.events).toContainEqual({ event: 'tunnel.down', data: { device: clientDev } });
+    // the unreachable route still covers the network: no leak to a default route
+    expect(await routeTo(b.ns, `${net}::/48`)).toContain('unreachable');
+  });
+
+  it('cleans up after a helper that was killed with SIGKILL', async () => {
+    // reconnect so B has a child process and a device to leave behind
+    await b.helper.client.call('openvpn.connect', {
+      device: clientDev,
+      remote: a.underlay,
+      port: PORT,
+      protocol: 'udp',
+      peerName: a.name,
+    });
+    await b.helper.client.call('babel.configure', {
+      helloInterval: HELLO_S,
+      interfaces: [{ name: clientDev, type: 'tunnel' }],
+      redistribute: b.nodePrefix,
+    });
+    await pollUntil('B to ping A', () => pingOnce(b.ns, a.address), { timeoutMs: 20_000 });
+    const snap = await b.helper.client.call('status', {});
+    const orphans = [snap.openvpn[0]!.pid!, snap.babel!.pid!];
+    await b.helper.client.dispose();
+    b.helper.child.kill('SIGKILL');
+    await b.helper.exited;
+    // the children outlive a SIGKILLed helper…
+    for (const pid of orphans) expect(isLive(pid)).toBe(true);
+    const t0 = Date.now();
+    const successor = await startHelperProcess(b.ns, dir, 'b');
+    helpers.push(successor);
+    timings.restartCleanupMs = Date.now() - t0;
+    // …and the next helper removes them, the device, the address and the route before serving
+    for (const pid of orphans) expect(isLive(pid)).toBe(false);
+    expect(await linkNames(b.ns)).not.toContain(clientDev);
+    expect(await b.ns.ip('-6', 'addr', 'show', 'dev', 'lo')).not.toContain(b.address);
+    expect(await routeTo(b.ns, `${net}::/48`)).toBe('');
+    const fresh = await successor.client.call('status', {});
+    expect(fresh).toMatchObject({ network: null, devices: [], openvpn: [], babel: null });
+    b = { ...b, helper: successor };
+  });
+
+  it('shutdown leaves no process, device, address or route', async () => {
+    // give B something to undo again
+    await b.helper.client.call('network.configure', {
+      networkPrefix: `${net}::/48`,
+      nodePrefix: b.nodePrefix,
+      address: b.address,
+    });
+    for (const n of [a, b]) {
+      expect(await n.helper.client.call('shutdown', {})).toEqual({ stopping: true });
+      expect(await n.helper.exited).toBe(0);
+    }
+    for (const n of [a, b]) {
+      expect(await n.ns.pids()).toEqual([]);
+      expect((await linkNames(n.ns)).filter((l) => l.startsWith('vfb'))).toEqual([]);
+      expect(await n.ns.ip('-6', 'addr', 'show', 'dev', 'lo')).not.toContain(n.address);
+      expect(await n.ns.ip('-6', 'route', 'show')).not.toContain(net);
+    }
+    const left = await readdir(dir);
+    expect(left.filter((f) => f.endsWith('.sock'))).toEqual([]);
+  });
+});
