@@ -57,6 +57,43 @@ export function readGroups(path = '/etc/group'): Map<string, number> {
   }
 }
 
+/** Parses /etc/passwd text into uid → primary gid. Pure. */
+export function parsePasswdFile(text: string): Map<number, number> {
+  const users = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const [, , uid, gid] = line.split(':');
+    if (uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid)) users.set(Number(uid), Number(gid));
+  }
+  return users;
+}
+
+/** Reads the system's users' primary groups (no getent: /etc/passwd only). */
+export function readPrimaryGids(path = '/etc/passwd'): Map<number, number> {
+  try {
+    return parsePasswdFile(readFileSync(path, 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * The group given to the run directory and the sockets: `vifibnet` when it exists, else the
+ * first `--allow-group`, else the primary group of the first `--allow-uid` (so that user can
+ * reach the sockets through the 0750 directory); undefined leaves them root's.
+ */
+export function socketGroupFor(
+  options: Pick<HelperOptions, 'allowUids' | 'allowGids'>,
+  groups: Map<string, number>,
+  primaryGids: Map<number, number>,
+): number | undefined {
+  const firstUid = options.allowUids[0];
+  return (
+    groups.get(SOCKET_GROUP_NAME) ??
+    options.allowGids[0] ??
+    (firstUid === undefined ? undefined : primaryGids.get(firstUid))
+  );
+}
+
 function id(kind: string, text: string): number {
   if (!/^\d{1,10}$/.test(text) || Number(text) > 0xfffffffe)
     throw new UsageError(`${kind} must be a numeric id, not '${text}'`);

@@ -1,4 +1,5 @@
 /** What every operation module shares: logger, paths, the state record and the event sink. */
+import type { AccessPolicy } from './access';
 import type { EventSink } from './handlers';
 import type { Logger } from './log';
 import type { HelperPaths } from './paths';
@@ -18,4 +19,6 @@ export interface HelperContext {
   emit: EventSink;
   /** Owner given to sockets the allowed caller may open (the read-only babeld socket). */
   callerAccess: { uid: number; gid: number };
+  /** Who may connect to those sockets (checked on kernel credentials, like the protocol socket). */
+  access: AccessPolicy;
 }

@@ -7,7 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
-import { HELPER_USAGE, SOCKET_GROUP_NAME, UsageError, parseHelperArgs, readGroups } from './args';
+import {
+  HELPER_USAGE,
+  UsageError,
+  parseHelperArgs,
+  readGroups,
+  readPrimaryGids,
+  socketGroupFor,
+} from './args';
 import { cleanupLeftovers, processArgv } from './cleanup';
 import type { HelperContext } from './context';
 import { ensureDir } from './fsutil';
@@ -52,8 +59,7 @@ export async function runHelperCommand(args: string[]): Promise<number> {
   const logger = createLogger({ scope: 'helper' });
   const version = helperVersion();
   const paths = helperPaths(options.socket, options.runDir, options.stateDir);
-  // the sockets' group: `vifibnet` when it exists, else the first allowed group (if any)
-  const socketGid = groups.get(SOCKET_GROUP_NAME) ?? options.allowGids[0];
+  const socketGid = socketGroupFor(options, groups, readPrimaryGids());
 
   await logger.step('Preparing directories', async () => {
     await ensureDir(paths.runDir, 0o750);
@@ -91,6 +97,7 @@ export async function runHelperCommand(args: string[]): Promise<number> {
     store,
     emit: (event) => sink(event),
     callerAccess: { uid: options.allowUids[0] ?? 0, gid: socketGid ?? 0 },
+    access: { allowUids: options.allowUids, allowGids: options.allowGids },
   };
 
   let stopping: Promise<void> | null = null;

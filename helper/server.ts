@@ -10,7 +10,8 @@ import type { z } from 'zod';
 import { LineFramer } from './framing';
 import type { Caller, EventSink, OperationHandlers } from './handlers';
 import type { Logger } from './log';
-import { peerCredentials, supplementaryGroups } from './peercred';
+import { isCallerAllowed, refusalMessage, type AccessPolicy } from './access';
+import { peerCredentials } from './peercred';
 import {
   HelperError,
   MAX_MESSAGE_BYTES,
@@ -42,13 +43,9 @@ const CLOSE_LINGER_MS = 2_000;
 const MAX_ISSUES_LISTED = 3;
 
 /** Options of {@link startHelperServer}. */
-export interface HelperServerOptions {
+export interface HelperServerOptions extends AccessPolicy {
   /** Path of the Unix socket to listen on; its parent directory must exist. */
   socketPath: string;
-  /** uids served besides root (0 is always allowed) */
-  allowUids: readonly number[];
-  /** gids served: a caller whose primary or supplementary group is listed is served */
-  allowGids: readonly number[];
   /** gid to chown the socket to; socket mode 0660 */
   socketGroup?: number;
   /** The operation handlers; they receive validated params and the kernel-verified caller. */
@@ -151,22 +148,6 @@ function parseRequest(line: string): ValidRequest | RejectedRequest {
     return { ok: false, id, code: 'invalid_params', message: describeIssues(checked.error.issues) };
   }
   return { ok: true, id, op: name, params: checked.data };
-}
-
-function refusalMessage(caller: Caller): string {
-  return (
-    `uid ${caller.uid} (gid ${caller.gid}) may not use the vifibnet helper. To allow this user, ` +
-    `start the helper with --allow-uid ${caller.uid}, or add the user to a group the helper serves ` +
-    `(--allow-group) and log in again.`
-  );
-}
-
-async function isAllowed(caller: Caller, options: HelperServerOptions): Promise<boolean> {
-  const { allowUids, allowGids } = options;
-  if (caller.uid === 0 || allowUids.includes(caller.uid) || allowGids.includes(caller.gid)) return true;
-  if (allowGids.length === 0) return false;
-  const groups = await supplementaryGroups(caller);
-  return groups.some((g) => allowGids.includes(g));
 }
 
 /** Runs tasks one at a time, in the order they were queued. */
@@ -342,7 +323,7 @@ export async function startHelperServer(options: HelperServerOptions): Promise<H
     let allowed: boolean;
     try {
       caller = peerCredentials(socket);
-      allowed = await isAllowed(caller, options);
+      allowed = await isCallerAllowed(caller, options);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       logger.warn('Refused a caller whose credentials cannot be checked', { ...caller, error: reason });

@@ -8,11 +8,14 @@
  * own connection to babeld; babeld's output is relayed unchanged (banner, `dump`, `monitor`
  * stream); from the client only the lines `dump`, `monitor`, `unmonitor` and `quit` are passed
  * on, anything else is answered `bad` and never reaches babeld. The socket file is 0660,
- * owned by the allowed caller's uid and group, in the helper's 0750 run directory.
+ * owned by the allowed caller's uid and group, in the helper's 0750 run directory; on top of
+ * the file permissions every client's kernel credentials must pass the helper's access policy.
  */
 import { chmod, chown, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { isCallerAllowed, type AccessPolicy } from '../access';
 import type { Logger } from '../log';
+import { peerCredentials } from '../peercred';
 
 /** Commands a read-only client may send. */
 export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(['dump', 'monitor', 'unmonitor', 'quit']);
@@ -57,6 +60,28 @@ function relay(client: Socket, upstreamPath: string): void {
   });
 }
 
+/** Relays `client` to babeld once its kernel credentials pass the helper's access policy. */
+async function admit(
+  client: Socket,
+  upstreamPath: string,
+  access: AccessPolicy,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const caller = peerCredentials(client);
+    if (await isCallerAllowed(caller, access)) {
+      if (!client.destroyed) relay(client, upstreamPath);
+      return;
+    }
+    logger.warn('Refused a read-only babeld client that is not allowed', { ...caller });
+  } catch (err) {
+    logger.warn('Refused a read-only babeld client whose credentials cannot be read', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+  client.destroy();
+}
+
 /**
  * Listens on `path` (replacing a stale socket file), relaying read-only clients to babeld's
  * control socket at `upstreamPath`, and gives the socket file to `owner` with mode 0660.
@@ -65,6 +90,7 @@ export async function startReadOnlyProxy(
   path: string,
   upstreamPath: string,
   owner: { uid: number; gid: number },
+  access: AccessPolicy,
   logger: Logger,
 ): Promise<ReadOnlyProxy> {
   await rm(path, { force: true });
@@ -76,7 +102,8 @@ export async function startReadOnlyProxy(
     }
     clients.add(client);
     client.on('close', () => clients.delete(client));
-    relay(client, upstreamPath);
+    client.on('error', () => client.destroy());
+    void admit(client, upstreamPath, access, logger);
   });
   server.maxConnections = MAX_CLIENTS;
   await new Promise<void>((resolve, reject) => {

@@ -235,6 +235,7 @@ export class Babel {
           paths.babelReadOnlySocket,
           paths.babelControlSocket,
           this.ctx.callerAccess,
+          this.ctx.access,
           logger,
         );
       });

@@ -8,7 +8,7 @@
  */
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import {
 } from '../../app/registry/pki';
 import type { HelperEventT } from '../../helper/protocol';
 import { startHelperProcess, type HelperProcess } from '../support/helper-process';
+import { runPeerClient } from '../support/server-peer-client';
 import {
   createNetns,
   createVethPair,
@@ -232,6 +233,18 @@ describe('helper mesh over two namespaces', () => {
     // …and it is read-only: configuration commands never reach babeld
     const refused = await babelDump(snapB.babelSocket!, `interface ${clientDev} rxcost 1000`);
     expect(refused).toContain('bad');
+  });
+
+  it('the read-only babeld socket checks kernel credentials, not only file modes', async () => {
+    const sock = (await a.helper.client.call('status', {})).babelSocket!;
+    // open the path to everybody so that only the credential check can refuse uid 65534
+    await chmod(dir, 0o755);
+    await chmod(sock, 0o666);
+    const nobody = await runPeerClient({ dir, socketPath: sock, uid: 65534, gid: 65534 });
+    expect(nobody.stderr).toBe('');
+    expect(nobody.messages).toEqual([]);
+    // (a relayed banner would not even parse as JSON there); root, served, reads the dump
+    expect((await babelDump(sock)).some((l) => l.startsWith('add neighbour'))).toBe(true);
   });
 
   it('raises and restores a tunnel cost at run time; the neighbour sees it', async () => {

@@ -1,6 +1,12 @@
 /** Pure checks behind the helper's operations: prefix arithmetic, network checks, command line. */
 import { describe, expect, it } from 'vitest';
-import { parseGroupFile, parseHelperArgs, UsageError } from '../../helper/args';
+import {
+  parseGroupFile,
+  parseHelperArgs,
+  parsePasswdFile,
+  socketGroupFor,
+  UsageError,
+} from '../../helper/args';
 import { checkNetwork } from '../../helper/ops/network';
 import {
   containsPrefix,
@@ -103,5 +109,20 @@ describe('helper command line', () => {
   ])('refuses %j', (args, message) => {
     expect(() => parseHelperArgs(args, groups)).toThrow(UsageError);
     expect(() => parseHelperArgs(args, groups)).toThrow(message);
+  });
+});
+
+describe('socket group', () => {
+  const groups = new Map([['vifibnet', 990]]);
+  const passwd = parsePasswdFile('root:x:0:0::/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n');
+
+  it('is the vifibnet group when it exists', () => {
+    expect(socketGroupFor({ allowUids: [1000], allowGids: [5] }, groups, passwd)).toBe(990);
+  });
+
+  it('is else the first allowed group, else the primary group of the first allowed user', () => {
+    expect(socketGroupFor({ allowUids: [1000], allowGids: [5] }, new Map(), passwd)).toBe(5);
+    expect(socketGroupFor({ allowUids: [1000], allowGids: [] }, new Map(), passwd)).toBe(1000);
+    expect(socketGroupFor({ allowUids: [], allowGids: [] }, new Map(), passwd)).toBeUndefined();
   });
 });
