@@ -11,6 +11,14 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'run the privileged helper daemon (as root)',
     load: async () => (await import('../../helper/daemon')).runHelperCommand,
   },
+  registry: {
+    summary: 'create, run and administer a registry (init, serve, token, node, config)',
+    load: async () => (await import('./registry')).runRegistryCommand,
+  },
+  node: {
+    summary: 'member node commands (enroll)',
+    load: async () => (await import('./node')).runNodeCommand,
+  },
 };
 
 function usage(): string {
