@@ -1,6 +1,7 @@
 /**
- * Pure IPv6 prefix arithmetic for the helper's checks (the helper imports nothing from app/, so
- * it keeps its own copy of these few functions).
+ * Pure IPv6 address and prefix arithmetic on 128-bit integers: parsing, canonical formatting
+ * (RFC 5952), containment. The one implementation in the project: it lives in helper/ because the
+ * helper may import nothing from app/; the registry and the engine build on it (app/registry/ipv6.ts).
  */
 import { isIP } from 'node:net';
 import { parseIpv6Prefix } from '../protocol';
@@ -15,7 +16,7 @@ export interface Prefix {
 
 /** Parses an IPv6 address into a 128-bit integer, or null. */
 export function parseAddress(text: string): bigint | null {
-  if (isIP(text) !== 6) return null;
+  if (isIP(text) !== 6 || text.includes('%')) return null;
   let head = text;
   let tailV4: number[] = [];
   const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
