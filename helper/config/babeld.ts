@@ -12,6 +12,11 @@
  *   kept a worse route for 28–60 s after a cold start here; smoothing only delays switching
  *   between usable routes (a retracted route is dropped immediately), so 1 s keeps a little
  *   damping against RTT jitter without holding a bad route for long.
+ * - a drained interface (raised rxcost from `babel.setCost`) also gets `link-quality true`: with
+ *   link quality babeld combines both directions' costs once either is 256 or more, so the
+ *   drained tunnel becomes expensive for our own routes too and not only for the peer's (without
+ *   it a drain is one-sided and "no route uses the tunnel" never comes on our side). Undrained
+ *   interfaces keep babeld's default: link quality from the start slowed first convergence here.
  * - listener (tap server) interfaces get `split-horizon false`: the server's clients do not hear
  *   each other, so a route learnt from one client must be re-announced on the same interface.
  * - redistribution: only the node's own prefix, exactly (`eq <len>`); local addresses and
@@ -71,7 +76,7 @@ export function interfaceLine(i: BabelInterfaceFields, helloInterval: number): s
   ];
   if (!['tunnel', 'wired', 'wireless'].includes(i.type)) throw new Error(`bad link type ${i.type}`);
   if (!i.splitHorizon) parts.push('split-horizon', 'false');
-  if (i.rxcost !== null) parts.push('rxcost', int('rxcost', i.rxcost, 1, 65534));
+  if (i.rxcost !== null) parts.push('rxcost', int('rxcost', i.rxcost, 1, 65534), 'link-quality', 'true');
   return parts.join(' ');
 }
 

@@ -29,7 +29,7 @@ import {
   pollUntil,
   randomSuffix,
   type Netns,
-} from '../support/netns';
+} from '../../app/cli/demo/netns';
 
 const PING = '/usr/bin/ping';
 const PORT = 1194;
@@ -247,7 +247,7 @@ describe('helper mesh over two namespaces', () => {
     expect((await babelDump(sock)).some((l) => l.startsWith('add neighbour'))).toBe(true);
   });
 
-  it('raises and restores a tunnel cost at run time; the neighbour sees it', async () => {
+  it('raises and restores a tunnel cost at run time; it applies in both directions', async () => {
     const r = await b.helper.client.call('babel.setCost', { interface: clientDev, rxcost: 700 });
     expect(r.rxcost).toBe(700);
     const sockA = (await a.helper.client.call('status', {})).babelSocket!;
@@ -255,6 +255,18 @@ describe('helper mesh over two namespaces', () => {
       'A to see txcost 700 from B',
       async () =>
         (await babelDump(sockA)).some((l) => /^add neighbour .* if vfbs-udp .* txcost 700 /.test(l)),
+      { timeoutMs: 5_000 },
+    );
+    // …and B's own route to A over the drained tunnel costs as much (a two-sided drain)
+    const sockB = (await b.helper.client.call('status', {})).babelSocket!;
+    await pollUntil(
+      "B's own route to A to cost the raised rxcost",
+      async () =>
+        (await babelDump(sockB)).some((l) => {
+          const m = / prefix (\S+) .*installed yes .* metric (\d+) /.exec(l);
+          const metric = Number(m?.[2]);
+          return l.startsWith('add route') && m?.[1] === a.nodePrefix && metric >= 700 && metric < 65535;
+        }),
       { timeoutMs: 5_000 },
     );
     expect((await b.helper.client.call('status', {})).babel?.costs).toEqual({ [clientDev]: 700 });

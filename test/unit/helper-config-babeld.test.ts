@@ -22,7 +22,7 @@ describe('babeld config writer', () => {
       'link-detect true',
       `smoothing-half-life ${SMOOTHING_HALF_LIFE_S}`,
       'interface vfbs-udp type tunnel hello-interval 0.25 split-horizon false',
-      'interface vfbc-1 type wireless hello-interval 0.25 rxcost 700',
+      'interface vfbc-1 type wireless hello-interval 0.25 rxcost 700 link-quality true',
       'redistribute ip fd12:3456:789a:1::/64 eq 64 allow',
       'redistribute local deny',
       'redistribute deny',
