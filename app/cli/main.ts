@@ -16,8 +16,16 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     load: async () => (await import('./registry')).runRegistryCommand,
   },
   node: {
-    summary: 'member node commands (enroll)',
+    summary: 'member node commands (enroll, run)',
     load: async () => (await import('./node')).runNodeCommand,
+  },
+  status: {
+    summary: 'show what the running node is doing (tunnels, peers, registry)',
+    load: async () => (await import('./status')).runStatusCommand,
+  },
+  demo: {
+    summary: 'a local mesh in network namespaces, with its reachability matrix (as root)',
+    load: async () => (await import('./demo')).runDemoCommand,
   },
 };
 

@@ -14,6 +14,10 @@ const NODE_COMMANDS = {
     summary: 'join a network with a token from its registry',
     run: lazy(async () => (await import('./node-enroll')).runNodeEnroll),
   },
+  run: {
+    summary: 'run this node of the mesh until SIGTERM or SIGINT',
+    run: lazy(async () => (await import('./node-run')).runNodeRun),
+  },
 };
 
 /** Entry point of `vifibnet node`. */

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHelperProcess } from '../support/helper-process';
-import { createNetns } from '../support/netns';
+import { createNetns } from '../../app/cli/demo/netns';
 
 const REQUESTS = 1_000;
 

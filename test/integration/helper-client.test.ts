@@ -13,7 +13,7 @@ import {
 } from '../../app/core/helper-client/client';
 import { createLogger } from '../../app/core/log';
 import { startHelperProcess, type HelperProcess } from '../support/helper-process';
-import { createNetns, pollUntil, type Netns } from '../support/netns';
+import { createNetns, pollUntil, type Netns } from '../../app/cli/demo/netns';
 
 describe('helper client', () => {
   let dir: string;

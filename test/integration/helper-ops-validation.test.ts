@@ -19,7 +19,7 @@ import {
   type CaBundle,
 } from '../../app/registry/pki';
 import { startHelperProcess, type HelperProcess } from '../support/helper-process';
-import { createNetns, linkNames, randomSuffix, type Netns } from '../support/netns';
+import { createNetns, linkNames, randomSuffix, type Netns } from '../../app/cli/demo/netns';
 
 async function listTree(dir: string): Promise<string[]> {
   const out: string[] = [];

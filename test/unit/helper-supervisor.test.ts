@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { HelperEventT } from '../../helper/protocol';
 import { createLogger } from '../../helper/log';
 import { backoffDelay, DEFAULT_BACKOFF, Supervisor } from '../../helper/supervisor';
-import { pollUntil } from '../support/netns';
+import { pollUntil } from '../../app/cli/demo/netns';
 
 const SLEEP = '/bin/sleep';
 const NODE = process.execPath;

@@ -1,8 +1,8 @@
 /**
- * Network-namespace helpers for integration and end-to-end tests: uniquely named namespaces,
- * veth pairs with addresses, running programs inside a namespace, polling with a deadline, and
- * clean-up that leaves nothing behind (processes in the namespace are killed, then it is deleted).
- * Needs root. Every program runs by absolute path with an argv array.
+ * Network-namespace primitives for the demo mesh (and the tests built on them): uniquely named
+ * namespaces, veth pairs with addresses, running programs inside a namespace, polling with a
+ * deadline, and clean-up that leaves nothing behind (processes in the namespace are killed, then
+ * it is deleted). Needs root. Every program runs by absolute path with an argv array.
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,7 +40,7 @@ export function randomSuffix(bytes = 3): string {
   return randomBytes(bytes).toString('hex');
 }
 
-/** A network namespace created by a test. */
+/** A network namespace created by this process (deleted by {@link Netns.destroy}). */
 export interface Netns {
   /** Its name (unique per run). */
   readonly name: string;
@@ -106,17 +106,17 @@ export interface VethEnd {
   ns: Netns;
   /** Device name (≤ 15 characters). */
   dev: string;
-  /** Address with prefix length, e.g. `198.18.0.1/30` or `fd00:1::1/64`. */
-  address: string;
+  /** Address with prefix length, e.g. `198.18.0.1/30` or `fd00:1::1/64`; none on a bridge port. */
+  address?: string;
 }
 
 /**
- * Joins two namespaces with a veth pair, gives each end its address and sets both up.
+ * Joins two namespaces with a veth pair, gives each end its address (if any) and sets both up.
  * `names` default to `veth-<random>a` / `…b`.
  */
 export async function createVethPair(
-  a: { ns: Netns; address: string },
-  b: { ns: Netns; address: string },
+  a: { ns: Netns; address?: string },
+  b: { ns: Netns; address?: string },
   names?: { a: string; b: string },
 ): Promise<[VethEnd, VethEnd]> {
   const s = randomSuffix(3);
@@ -140,7 +140,7 @@ export async function createVethPair(
     [a.ns, devA, a.address],
     [b.ns, devB, b.address],
   ] as const) {
-    await ns.ip('addr', 'add', address, 'dev', dev);
+    if (address !== undefined) await ns.ip('addr', 'add', address, 'dev', dev);
     await ns.ip('link', 'set', dev, 'up');
   }
   return [

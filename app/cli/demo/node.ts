@@ -1,0 +1,181 @@
+/**
+ * One node of the demo mesh, run as an operator would run a real one: enrolled with
+ * `vifibnet node enroll`, then its own `vifibnet helper` and `vifibnet node run` inside its
+ * namespace, observed with `vifibnet status --json`. Beside them runs the node's probe agent.
+ */
+import { join } from 'node:path';
+import type { Logger, LogLevel } from '../../core/log';
+import { NodeStatusSchema, type NodeStatus } from '../../core/node/status';
+import type { Netns } from './netns';
+import { ProbeAgent } from './prober';
+import {
+  runVifibnet,
+  startHelper,
+  startVifibnet,
+  type ManagedProcess,
+  type ProcessSet,
+  type StartedHelper,
+} from './processes';
+import type { UnderlayPort } from './underlay';
+
+/** How long `node run` may take to print its ready line. */
+const READY_TIMEOUT_MS = 60_000;
+
+/** What `node run` prints once set up. */
+const READY_LINE = /node ready prefix=(\S+) address=(\S+)/;
+
+/** A member node of the demo mesh. */
+export class MeshNode {
+  /** Its name in the demo (`n1` …), not its certificate name. */
+  readonly name: string;
+  /** Its prefix, once enrolled. */
+  prefix = '';
+  /** Its certificate name (what peers pin and status shows), once enrolled. */
+  certificateName = '';
+  /** Its overlay address, once `node run` is ready. */
+  address = '';
+  private helper: StartedHelper | undefined;
+  private engine: ManagedProcess | undefined;
+  private prober: ProbeAgent | undefined;
+
+  /** Describes node number `index` (from 0); nothing runs until {@link enroll} and the starts. */
+  constructor(
+    /** Position in the mesh (0-based). */
+    readonly index: number,
+    /** Its namespace and underlay link. */
+    readonly port: UnderlayPort,
+    /** Its directory: state, helper, logs. */
+    readonly dir: string,
+    private readonly processes: ProcessSet,
+    private readonly log: Logger,
+    private readonly logLevel: LogLevel,
+  ) {
+    this.name = `n${index + 1}`;
+  }
+
+  /** Its namespace. */
+  get ns(): Netns {
+    return this.port.ns;
+  }
+
+  /** The node's state directory (key, certificate, peer DB). */
+  get stateDir(): string {
+    return join(this.dir, 'state');
+  }
+
+  /** The probe agent of this node's namespace (after {@link startAgent}). */
+  get agent(): ProbeAgent {
+    if (!this.prober) throw new Error(`${this.name}: the probe agent is not running`);
+    return this.prober;
+  }
+
+  /** Enrols with `token` at the registry `url`, pinning its CA by `caFingerprint`. */
+  async enroll(url: string, token: string, caFingerprint: string): Promise<void> {
+    const out = await runVifibnet(this.ns, [
+      'node',
+      'enroll',
+      '--registry',
+      url,
+      '--token',
+      token,
+      '--ca-fingerprint',
+      caFingerprint,
+      '--state-dir',
+      this.stateDir,
+      '--json',
+    ]);
+    const enrolled = JSON.parse(out) as { prefix: string; name: string };
+    this.prefix = enrolled.prefix;
+    this.certificateName = enrolled.name;
+  }
+
+  /** Starts this node's helper daemon; resolves once it serves. */
+  async startHelper(): Promise<void> {
+    this.helper = await startHelper(this.ns, this.dir, 'helper', [], this.logOptions('helper'));
+    this.processes.add(this.helper.process);
+  }
+
+  /** Starts the probe agent in this node's namespace. */
+  async startAgent(): Promise<void> {
+    this.prober = await ProbeAgent.start(this.ns, `probe agent ${this.name}`, this.processes);
+  }
+
+  /** Starts `node run`; resolves once it prints its ready line. */
+  async start(): Promise<void> {
+    if (!this.helper) throw new Error(`${this.name}: start the helper first`);
+    if (this.engine?.running()) throw new Error(`${this.name}: node run is already running`);
+    const engine = this.processes.add(
+      startVifibnet(
+        this.ns,
+        `node ${this.name}`,
+        [
+          'node',
+          'run',
+          '--state-dir',
+          this.stateDir,
+          '--helper-socket',
+          this.helper.socket,
+          '--underlay-address',
+          this.port.address,
+          '--log-level',
+          this.logLevel,
+        ],
+        this.logOptions('node'),
+      ),
+    );
+    this.engine = engine;
+    const [, prefix, address] = await engine.waitForLine(READY_LINE, READY_TIMEOUT_MS);
+    this.prefix = prefix!;
+    this.address = address!;
+    this.log.debug('Node ready', { node: this.name, prefix: this.prefix, address: this.address });
+  }
+
+  /** True while `node run` runs. */
+  running(): boolean {
+    return this.engine?.running() ?? false;
+  }
+
+  /** Stops `node run` cleanly (SIGTERM). */
+  async stop(): Promise<void> {
+    await this.engine?.stop(10_000);
+  }
+
+  /**
+   * Kills every process of the node's namespace with SIGKILL — engine, helper, OpenVPN, babeld,
+   * probe agent — as a power cut would; devices and addresses stay behind for the next helper.
+   */
+  async crash(): Promise<void> {
+    const tracked = [this.engine, this.helper?.process].filter((p) => p !== undefined);
+    for (const pid of await this.ns.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await Promise.all(tracked.map((p) => p.exited));
+    await this.prober?.exited();
+  }
+
+  /** Starts helper, probe agent and engine again (after {@link crash}). */
+  async restart(): Promise<void> {
+    await Promise.all([this.startHelper(), this.startAgent()]);
+    await this.start();
+  }
+
+  /** `vifibnet status --json` of this node. */
+  async status(): Promise<NodeStatus> {
+    const out = await runVifibnet(this.ns, ['status', '--state-dir', this.stateDir, '--json'], 20_000);
+    return NodeStatusSchema.parse(JSON.parse(out));
+  }
+
+  /** The last lines of the engine's and the helper's logs, for diagnostics. */
+  logTail(lines = 40): string {
+    const last = (text = ''): string => text.split('\n').slice(-lines).join('\n');
+    return `--- node run ${this.name}\n${last(this.engine?.logText())}\n--- helper ${this.name}\n${last(this.helper?.process.logText())}`;
+  }
+
+  private logOptions(what: string): { logFile: string } {
+    return { logFile: join(this.dir, `${what}.log`) };
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * The tunnel manager: keeps `clientCount` outgoing tunnels by carrying out the pure selection
+ * policy (app/core/selection), and tracks the incoming ones the babel monitor sees on the
+ * listener. All of its timing lives in {@link TunnelManager.tick}, driven by the caller's clock,
+ * so its decisions can be tested with a fake clock and the real policy.
+ *
+ * At every tick:
+ * 1. route count and RTT of every tunnel are refreshed from the babel monitor (the RTT falls
+ *    back to our last probe of the peer when babel has none);
+ * 2. a tunnel that did not come up within {@link UP_DEADLINE_MS}, or whose session stayed down
+ *    that long after being up, is closed and counted as a failure of the peer in the peer DB
+ *    (a tunnel that comes up counts as a success);
+ * 3. a draining tunnel is closed once no babel route uses it, or at the drain deadline;
+ * 4. the policy decides; candidates it needs RTTs of are probed and it decides again with the
+ *    same seed; its drains start at once, except that a tunnel being replaced is drained only
+ *    once its replacement is up (no gap); its opens start.
+ *
+ * Draining (graceful removal): the tunnel's babel rxcost is raised to {@link DRAIN_RXCOST}
+ * (helper `babel.setCost`), which is what the peer pays to reach us over it, so the peer moves its
+ * routes to other paths; then the manager waits until no route of ours uses the tunnel, or
+ * {@link drainDeadlineMs}, and closes it. Babel on our side switches at once when the device goes
+ * (it keeps the alternatives in its table); the peer's side, a tap server whose device stays up,
+ * would otherwise need its neighbour timeout (≈ 5 s, helper/ops/openvpn.ts).
+ *
+ * Incoming tunnels cannot be closed one by one (one tap server carries them all): a policy drain
+ * of one is left to the other end, which reaches the same decision (duplicates are settled by
+ * both ends alike, see selection/hygiene.ts); the listener's `max-clients` holds the count.
+ */
+import type { Peer, PeerAddressT } from '../peers/peer-record';
+import { EXPLORER_SLOTS, selectTunnels } from '../selection/policy';
+import type {
+  IncomingTunnel,
+  OpenAction,
+  OutgoingTunnel as PolicyOutgoingTunnel,
+  PeerInfo,
+  SelectionInput,
+  SlotKind,
+} from '../selection/types';
+import { clientDevice, peerName, prefixOfName } from './addressing';
+import { CandidateRtts } from './candidate-rtts';
+import { Outcome, type OutgoingTunnel, type TunnelDrainReason } from './outgoing-tunnel';
+import type { TunnelStatus } from './status';
+import type { IncomingLink, TunnelManagerOptions } from './tunnel-ports';
+
+/** A tunnel that is not up this long after it was opened (or after its session went down) fails. */
+export const UP_DEADLINE_MS = 15_000;
+
+/** The rxcost a draining tunnel gets: above any plausible path through the mesh, below infinity. */
+export const DRAIN_RXCOST = 4_096;
+
+/** Hello intervals a drain waits at most for the routes to move (babel needs ≈ 4 to switch). */
+export const DRAIN_HELLOS = 8;
+
+/** Shortest drain deadline, for fast hello intervals (metric smoothing takes about a second). */
+export const MIN_DRAIN_MS = 4_000;
+
+/** Most peers handed to the policy per decision (the most promising first). */
+export const MAX_SELECTION_PEERS = 500;
+
+/** How long a drain may wait for routes to leave a tunnel, at hello interval `helloS`. */
+export function drainDeadlineMs(helloS: number): number {
+  return Math.max(MIN_DRAIN_MS, DRAIN_HELLOS * helloS * 1000);
+}
+
+/** The address to try: rotated by the peer's failures, so a stale first address is not retried forever. */
+function addressFor(peer: Peer): PeerAddressT {
+  return peer.addresses[peer.consecutiveFailures % peer.addresses.length]!;
+}
+
+/** Keeps the outgoing tunnels; see the module description. */
+export class TunnelManager {
+  private readonly outgoing = new Map<string, OutgoingTunnel>();
+  private incomingLinks: IncomingLink[] = [];
+  private readonly incomingSince = new Map<string, number>();
+  private readonly rtts = new CandidateRtts();
+  private lastRefreshAt: number;
+  private stopping = false;
+
+  /** Creates the manager; the first refresh period starts now. */
+  constructor(private readonly o: TunnelManagerOptions) {
+    this.lastRefreshAt = o.now();
+  }
+
+  /** True once shutdown began and every outgoing tunnel is closed. */
+  get idle(): boolean {
+    return this.stopping && this.outgoing.size === 0;
+  }
+
+  /** True when incoming tunnels reached `maxClients` (the "full" flag peers are told). */
+  get full(): boolean {
+    return this.incomingLinks.length >= this.o.maxClients;
+  }
+
+  /**
+   * Prefixes of the peers we have a working tunnel with, either direction: up and carrying a
+   * route (so the peer is reachable through it).
+   */
+  tunnelPeers(): string[] {
+    const out = [...this.outgoing.values()]
+      .filter((t) => t.state === 'up' && t.routeCount > 0)
+      .map((t) => t.prefix);
+    return [...new Set([...out, ...this.incomingLinks.map((l) => l.prefix)])];
+  }
+
+  /** Devices of the outgoing tunnels (babeld runs on them). */
+  clientDevices(): string[] {
+    return [...this.outgoing.keys()].sort();
+  }
+
+  /** Every tunnel, for the status. */
+  tunnels(): TunnelStatus[] {
+    const out = [...this.outgoing.values()].map((t): TunnelStatus => ({
+      peer: t.peer,
+      prefix: t.prefix,
+      direction: 'outgoing',
+      device: t.device,
+      slot: t.slot,
+      state: t.state,
+      routes: t.routeCount,
+      rttMs: t.rttMs,
+      since: t.openedAt,
+    }));
+    const inc = this.incomingLinks.map((l): TunnelStatus => ({
+      peer: peerName(l.prefix),
+      prefix: l.prefix,
+      direction: 'incoming',
+      device: l.device,
+      slot: null,
+      state: 'up',
+      routes: l.routeCount,
+      rttMs: l.rttMs ?? this.rtts.get(l.prefix, this.o.now()) ?? null,
+      since: this.incomingSince.get(l.prefix) ?? this.o.now(),
+    }));
+    return [...out, ...inc];
+  }
+
+  /**
+   * Takes over the client tunnels the helper already runs (after a restart of this process):
+   * each becomes an outgoing tunnel, up or still opening as the helper says.
+   */
+  adopt(clients: readonly { device: string; peerName?: string; up: boolean }[]): void {
+    const now = this.o.now();
+    for (const c of clients) {
+      const prefix = c.peerName === undefined ? null : prefixOfName(c.peerName);
+      if (prefix === null || this.outgoing.has(c.device) || c.device !== clientDevice(prefix)) continue;
+      const t = this.track(prefix, this.freeSlot(), now);
+      t.sessionUp = c.up;
+      if (c.up) this.markUp(c.device);
+      this.o.logger.info('Adopted a running tunnel', { peer: t.peer, device: t.device, up: c.up });
+    }
+  }
+
+  /** The helper reports the session of `device` up. */
+  markUp(device: string): void {
+    const t = this.outgoing.get(device);
+    if (!t) return;
+    t.sessionUp = true;
+    t.downSince = null;
+    if (t.state !== 'opening') return;
+    t.state = 'up';
+    this.o.counters.tunnelsUp += 1;
+    this.o.peers.recordSuccess(t.prefix);
+    t.opened.succeed();
+    const victim = t.replaces === null ? undefined : this.outgoing.get(t.replaces);
+    if (victim && victim.state === 'up') this.startDrain(victim, 'fewest-routes');
+  }
+
+  /** The helper reports the session of `device` down. */
+  markDown(device: string): void {
+    const t = this.outgoing.get(device);
+    if (!t) return;
+    t.sessionUp = false;
+    if (t.state === 'up' && t.downSince === null) t.downSince = this.o.now();
+  }
+
+  /** Forgets tunnels the helper no longer runs (it restarted): not the peer's fault. */
+  forgetMissing(present: ReadonlySet<string>): void {
+    for (const t of [...this.outgoing.values()]) {
+      if (present.has(t.device)) continue;
+      this.outgoing.delete(t.device);
+      t.opened.fail('the helper lost the tunnel');
+      t.drained.succeed();
+    }
+  }
+
+  /** Stops deciding and starts draining every outgoing tunnel; tick until {@link idle}. */
+  beginShutdown(): void {
+    this.stopping = true;
+    for (const t of this.outgoing.values()) {
+      if (t.state === 'draining') continue;
+      if (t.state === 'opening') t.opened.fail('the node is stopping');
+      this.startDrain(t, 'shutdown');
+    }
+  }
+
+  /** One round of the loop; see the module description. Ticks must not overlap. */
+  async tick(): Promise<void> {
+    const now = this.o.now();
+    this.refreshAttributes(now);
+    await this.expire(now);
+    await this.finishDrains(now);
+    if (!this.stopping) await this.decide(now);
+  }
+
+  private refreshAttributes(now: number): void {
+    for (const t of this.outgoing.values()) {
+      const link = this.o.links.device(t.device);
+      t.routeCount = link?.routeCount ?? 0;
+      t.rttMs = link?.rttMs ?? this.rtts.get(t.prefix, now) ?? null;
+    }
+    this.incomingLinks = this.o.links.incoming();
+    const seen = new Set(this.incomingLinks.map((l) => l.prefix));
+    for (const prefix of this.incomingSince.keys()) if (!seen.has(prefix)) this.incomingSince.delete(prefix);
+    for (const prefix of seen) if (!this.incomingSince.has(prefix)) this.incomingSince.set(prefix, now);
+  }
+
+  private async expire(now: number): Promise<void> {
+    for (const t of [...this.outgoing.values()]) {
+      if (t.state === 'opening' && now - t.openedAt >= UP_DEADLINE_MS)
+        await this.fail(t, `not up within ${UP_DEADLINE_MS / 1000} s`);
+      else if (t.state === 'up' && t.downSince !== null && now - t.downSince >= UP_DEADLINE_MS)
+        await this.fail(t, `session down for ${UP_DEADLINE_MS / 1000} s`);
+    }
+  }
+
+  private async finishDrains(now: number): Promise<void> {
+    const deadline = drainDeadlineMs(this.o.helloIntervalS);
+    for (const t of [...this.outgoing.values()]) {
+      if (t.state !== 'draining' || t.drainStartedAt === null) continue;
+      const routesGone = t.routeCount === 0;
+      if (!routesGone && now - t.drainStartedAt < deadline) continue;
+      if (!routesGone)
+        this.o.logger.info('Closing a drained tunnel that still carries routes', {
+          peer: t.peer,
+          routes: t.routeCount,
+        });
+      this.outgoing.delete(t.device);
+      this.o.counters.tunnelsDrained += 1;
+      await this.disconnect(t);
+      t.drained.succeed();
+    }
+  }
+
+  private selectionInput(now: number): SelectionInput {
+    const full = this.o.fullPeers();
+    const ours = [...this.outgoing.values()].map((t): PolicyOutgoingTunnel => ({
+      id: t.device,
+      prefix: t.prefix,
+      direction: 'outgoing',
+      slot: t.slot,
+      routeCount: t.routeCount,
+      rttMs: t.rttMs,
+      ageMs: now - t.openedAt,
+      draining: t.state === 'draining',
+    }));
+    const theirs = this.incomingLinks.map((l): IncomingTunnel => ({
+      id: `in:${l.prefix}`,
+      prefix: l.prefix,
+      direction: 'incoming',
+      routeCount: l.routeCount,
+      rttMs: l.rttMs,
+      ageMs: now - (this.incomingSince.get(l.prefix) ?? now),
+      draining: false,
+    }));
+    const peers = this.o.peers
+      .candidates([this.o.ourPrefix], MAX_SELECTION_PEERS)
+      .map((p): PeerInfo => ({ prefix: p.prefix, dead: p.dead, full: p.full || full.has(p.prefix) }));
+    return {
+      ourPrefix: this.o.ourPrefix,
+      clientCount: this.o.clientCount,
+      maxClients: this.o.maxClients,
+      peers,
+      tunnels: [...ours, ...theirs],
+      refreshDue: now - this.lastRefreshAt >= this.o.refreshMs,
+      neighbourTunnelPeers: this.o.neighbourTunnelPeers(),
+      candidateRtts: this.rtts.snapshot(now),
+      seed: this.o.seed(),
+    };
+  }
+
+  private async decide(now: number): Promise<void> {
+    const input = this.selectionInput(now);
+    let decision = selectTunnels(input);
+    if (decision.probe.length) {
+      await this.probeAll(decision.probe);
+      decision = selectTunnels({ ...input, candidateRtts: this.rtts.snapshot(this.o.now()) });
+    }
+    if (input.refreshDue) this.lastRefreshAt = now;
+    const replaced = new Set(decision.open.flatMap((o) => (o.replaces === null ? [] : [o.replaces])));
+    for (const d of decision.drain) {
+      const t = this.outgoing.get(d.tunnelId);
+      if (!t) {
+        this.o.logger.debug('Leaving the drain of an incoming tunnel to its other end', {
+          peer: peerName(d.prefix),
+          reason: d.reason,
+        });
+      } else if (!replaced.has(d.tunnelId) && t.state !== 'draining') {
+        this.startDrain(t, d.reason);
+      }
+    }
+    for (const action of decision.open) await this.open(action, now);
+  }
+
+  private async probeAll(prefixes: readonly string[]): Promise<void> {
+    await Promise.all(
+      prefixes.map(async (prefix) => {
+        const peer = this.o.peers.get(prefix);
+        if (!peer) return;
+        this.o.counters.probesSent += 1;
+        const rtt = await this.o.probe(peer);
+        if (rtt !== null) this.o.counters.probesAnswered += 1;
+        this.rtts.set(prefix, rtt, this.o.now());
+      }),
+    );
+  }
+
+  private freeSlot(): SlotKind {
+    const explorers = [...this.outgoing.values()].filter((t) => t.slot === 'explorer').length;
+    return explorers < Math.min(EXPLORER_SLOTS, this.o.clientCount) ? 'explorer' : 'proximity';
+  }
+
+  private track(prefix: string, slot: SlotKind, now: number): OutgoingTunnel {
+    const t: OutgoingTunnel = {
+      device: clientDevice(prefix),
+      prefix,
+      peer: peerName(prefix),
+      slot,
+      state: 'opening',
+      openedAt: now,
+      sessionUp: false,
+      downSince: null,
+      routeCount: 0,
+      rttMs: this.rtts.get(prefix, now) ?? null,
+      replaces: null,
+      drainStartedAt: null,
+      opened: new Outcome(),
+      drained: new Outcome(),
+    };
+    this.outgoing.set(t.device, t);
+    return t;
+  }
+
+  private async open(action: OpenAction, now: number): Promise<void> {
+    const peer = this.o.peers.get(action.prefix);
+    if (!peer || this.outgoing.has(clientDevice(action.prefix))) return;
+    const t = this.track(peer.prefix, action.slot, now);
+    t.replaces = action.replaces;
+    this.lastRefreshAt = now;
+    this.o.counters.tunnelsOpened += 1;
+    const address = addressFor(peer);
+    const fields = {
+      device: t.device,
+      slot: t.slot,
+      remote: `${address.host}:${address.port}/${address.protocol}`,
+      reason: action.reason,
+      lastResort: action.lastResort || undefined,
+    };
+    void this.o.logger
+      .step(`Opening tunnel to ${t.peer}`, () => t.opened.promise, fields)
+      .catch(() => undefined);
+    try {
+      await this.o.helper.connect(t.device, { ...address, peerName: t.peer });
+      await this.o.helper.setClientDevices(this.clientDevices());
+    } catch (err) {
+      await this.fail(t, `the helper refused it: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private startDrain(t: OutgoingTunnel, reason: TunnelDrainReason): void {
+    t.state = 'draining';
+    t.drainStartedAt = this.o.now();
+    void this.o.logger
+      .step(`Draining tunnel to ${t.peer}`, () => t.drained.promise, { reason, routes: t.routeCount })
+      .catch(() => undefined);
+    this.o.helper.setCost(t.device, DRAIN_RXCOST).catch((err: unknown) =>
+      this.o.logger.warn('Could not raise the cost of a draining tunnel; closing at the deadline', {
+        device: t.device,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  }
+
+  private async fail(t: OutgoingTunnel, reason: string): Promise<void> {
+    this.outgoing.delete(t.device);
+    this.o.counters.tunnelsFailed += 1;
+    const outcome = this.o.peers.recordFailure(t.prefix);
+    t.opened.fail(`${reason} (failure ${outcome?.consecutiveFailures ?? '?'} of the peer)`);
+    t.drained.succeed();
+    await this.disconnect(t);
+  }
+
+  private async disconnect(t: OutgoingTunnel): Promise<void> {
+    try {
+      await this.o.helper.disconnect(t.device);
+    } catch (err) {
+      this.o.logger.warn('Could not close a tunnel', {
+        device: t.device,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * The tunnel manager's decisions, driven tick by tick with a fake clock, the real selection
+ * policy and a real (in-memory) peer DB. The helper and the babel monitor are replaced by
+ * recorders whose state the tests set, since what is checked here is what the manager asks of
+ * them; test/integration/node-pair.test.ts runs the same code against the real programs.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../app/core/log';
+import { clientDevice, peerName } from '../../app/core/node/addressing';
+import { zeroCounters, type Counters } from '../../app/core/node/status';
+import {
+  DRAIN_RXCOST,
+  drainDeadlineMs,
+  TunnelManager,
+  UP_DEADLINE_MS,
+} from '../../app/core/node/tunnel-manager';
+import type {
+  IncomingLink,
+  LinkAttributes,
+  LinkView,
+  TunnelHelper,
+  TunnelManagerOptions,
+  TunnelTarget,
+} from '../../app/core/node/tunnel-ports';
+import { PeerDb } from '../../app/core/peers/peer-db';
+import type { Peer } from '../../app/core/peers/peer-record';
+import { MIN_REPLACEMENT_AGE_MS } from '../../app/core/selection/policy';
+
+const quiet = createLogger({ scope: 'test', level: 'error', sink: () => undefined });
+const HELLO_S = 0.5;
+const REFRESH_MS = 120_000;
+
+/** Peer number `n`'s prefix: fd00:0:0:<n>::/64 (so a smaller n is a smaller prefix as text). */
+const prefix = (n: number): string => `fd00:0:0:${n}::/64`;
+const OUR = prefix(5);
+
+class RecordingHelper implements TunnelHelper {
+  readonly calls: string[] = [];
+  babelDevices: readonly string[] = [];
+  readonly refuse = new Set<string>();
+
+  connect(device: string, target: TunnelTarget): Promise<void> {
+    this.calls.push(`connect ${device} ${target.host}:${target.port} ${target.peerName}`);
+    return this.refuse.has(device) ? Promise.reject(new Error('refused')) : Promise.resolve();
+  }
+  setClientDevices(devices: readonly string[]): Promise<void> {
+    this.babelDevices = [...devices];
+    return Promise.resolve();
+  }
+  setCost(device: string, rxcost: number | null): Promise<void> {
+    this.calls.push(`cost ${device} ${rxcost}`);
+    return Promise.resolve();
+  }
+  disconnect(device: string): Promise<void> {
+    this.calls.push(`disconnect ${device}`);
+    return Promise.resolve();
+  }
+  connected(): string[] {
+    return this.calls.filter((c) => c.startsWith('connect ')).map((c) => c.split(' ')[1]!);
+  }
+}
+
+class Links implements LinkView {
+  readonly devices = new Map<string, LinkAttributes>();
+  incomingLinks: IncomingLink[] = [];
+  device(device: string): LinkAttributes | undefined {
+    return this.devices.get(device);
+  }
+  incoming(): IncomingLink[] {
+    return this.incomingLinks;
+  }
+  routes(n: number, count: number, rttMs: number | null = null): void {
+    this.devices.set(clientDevice(prefix(n)), { routeCount: count, rttMs });
+  }
+}
+
+describe('tunnel manager', () => {
+  let now: number;
+  let peers: PeerDb;
+  let helper: RecordingHelper;
+  let links: Links;
+  let counters: Counters;
+  let rtts: Map<string, number>;
+  let neighbourLists: Map<string, string[]> | null;
+  let full: Set<string>;
+
+  const addPeers = (...numbers: number[]): void => {
+    peers.upsertMany(
+      numbers.map((n) => ({
+        prefix: prefix(n),
+        recordJson: '{}',
+        timestamp: 1,
+        addresses: [{ host: `198.18.0.${n}`, port: 1194, protocol: 'udp' as const }],
+        certSerial: `a${n}`,
+        certExpiresAt: now + 365 * 86_400_000,
+      })),
+    );
+  };
+
+  const manager = (options: Partial<TunnelManagerOptions> = {}): TunnelManager =>
+    new TunnelManager({
+      ourPrefix: OUR,
+      clientCount: 2,
+      maxClients: 4,
+      refreshMs: REFRESH_MS,
+      helloIntervalS: HELLO_S,
+      helper,
+      links,
+      peers,
+      probe: (peer: Peer) => Promise.resolve(rtts.get(peer.prefix) ?? null),
+      neighbourTunnelPeers: () => neighbourLists,
+      fullPeers: () => full,
+      now: () => now,
+      seed: () => 42,
+      counters,
+      logger: quiet,
+      ...options,
+    });
+
+  beforeEach(async () => {
+    now = 1_800_000_000_000;
+    peers = await PeerDb.open(':memory:', { now: () => now, logger: quiet });
+    helper = new RecordingHelper();
+    links = new Links();
+    counters = zeroCounters();
+    rtts = new Map();
+    neighbourLists = null;
+    full = new Set();
+  });
+
+  afterEach(() => peers.close());
+
+  it('fills the explorer slots on the first tick and runs babeld on the new devices', async () => {
+    addPeers(1, 2, 3);
+    const m = manager();
+    await m.tick();
+    const opened = helper.connected();
+    expect(opened).toHaveLength(2);
+    expect(helper.babelDevices).toEqual([...opened].sort());
+    expect(m.tunnels().map((t) => [t.state, t.slot, t.direction])).toEqual([
+      ['opening', 'explorer', 'outgoing'],
+      ['opening', 'explorer', 'outgoing'],
+    ]);
+    for (const t of m.tunnels()) {
+      const n = [1, 2, 3].find((i) => prefix(i) === t.prefix)!;
+      expect(helper.calls).toContain(`connect ${t.device} 198.18.0.${n}:1194 ${peerName(t.prefix)}`);
+    }
+    expect(counters.tunnelsOpened).toBe(2);
+    // nothing more while they open
+    await m.tick();
+    expect(helper.connected()).toHaveLength(2);
+  });
+
+  it('counts a tunnel that comes up as a success, one that does not as a failure, and replaces it', async () => {
+    addPeers(1, 2, 3);
+    const m = manager();
+    await m.tick();
+    const [up, late] = m.tunnels();
+    m.markUp(up!.device);
+    expect(peers.get(up!.prefix)!.lastSuccess).toBe(now);
+    now += UP_DEADLINE_MS - 1;
+    await m.tick();
+    expect(helper.calls).not.toContain(`disconnect ${late!.device}`);
+    now += 1;
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${late!.device}`);
+    expect(peers.get(late!.prefix)!.consecutiveFailures).toBe(1);
+    expect(counters).toMatchObject({ tunnelsUp: 1, tunnelsFailed: 1 });
+    // the freed slot goes to the one peer left, in the same tick
+    const third = [1, 2, 3].map(prefix).find((p) => p !== up!.prefix && p !== late!.prefix)!;
+    expect(
+      m
+        .tunnels()
+        .map((t) => t.prefix)
+        .sort(),
+    ).toEqual([up!.prefix, third].sort());
+  });
+
+  it('counts a helper refusal as a failure at once', async () => {
+    addPeers(1);
+    helper.refuse.add(clientDevice(prefix(1)));
+    const m = manager();
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${clientDevice(prefix(1))}`);
+    expect(peers.get(prefix(1))!.consecutiveFailures).toBe(1);
+    expect(m.tunnels()).toEqual([]);
+  });
+
+  it('fails a tunnel whose session stays down for the deadline after it was up', async () => {
+    addPeers(1);
+    const m = manager({ clientCount: 1 });
+    await m.tick();
+    const device = clientDevice(prefix(1));
+    m.markUp(device);
+    now += 1_000;
+    m.markDown(device);
+    now += UP_DEADLINE_MS - 1;
+    await m.tick();
+    expect(m.tunnels()).toHaveLength(1);
+    m.markUp(device); // it came back: the clock restarts
+    m.markDown(device);
+    now += UP_DEADLINE_MS;
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${device}`);
+    expect(peers.get(prefix(1))!.consecutiveFailures).toBe(1);
+  });
+
+  it('never opens a tunnel to a peer that has one to us, to a full peer, or a second one to a peer', async () => {
+    addPeers(1, 2, 3);
+    links.incomingLinks = [{ prefix: prefix(1), device: 'vfbs-udp', routeCount: 1, rttMs: 2 }];
+    full.add(prefix(2));
+    const m = manager();
+    for (let i = 0; i < 3; i++) await m.tick();
+    expect(helper.connected()).toEqual([clientDevice(prefix(3))]);
+    expect(m.full).toBe(false);
+    expect(m.tunnels().find((t) => t.direction === 'incoming')).toMatchObject({
+      prefix: prefix(1),
+      peer: peerName(prefix(1)),
+      device: 'vfbs-udp',
+      routes: 1,
+      rttMs: 2,
+      slot: null,
+    });
+  });
+
+  it('reports itself full once incoming tunnels reach maxClients', async () => {
+    links.incomingLinks = [1, 2].map((n) => ({
+      prefix: prefix(n),
+      device: 'vfbs-udp',
+      routeCount: 1,
+      rttMs: null,
+    }));
+    const m = manager({ maxClients: 2 });
+    await m.tick();
+    expect(m.full).toBe(true);
+    expect(m.tunnelPeers().sort()).toEqual([prefix(1), prefix(2)]);
+  });
+
+  it('of a duplicate, the end with the larger prefix drains its own tunnel until no route uses it', async () => {
+    addPeers(1); // our prefix (5) is larger: we give up our tunnel
+    const m = manager();
+    await m.tick();
+    const device = clientDevice(prefix(1));
+    m.markUp(device);
+    links.routes(1, 1);
+    links.incomingLinks = [{ prefix: prefix(1), device: 'vfbs-udp', routeCount: 0, rttMs: null }];
+    await m.tick();
+    expect(helper.calls).toContain(`cost ${device} ${DRAIN_RXCOST}`);
+    expect(m.tunnels().find((t) => t.device === device)!.state).toBe('draining');
+    now += 1_000;
+    await m.tick();
+    expect(helper.calls).not.toContain(`disconnect ${device}`);
+    links.routes(1, 0);
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${device}`);
+    expect(counters.tunnelsDrained).toBe(1);
+    expect(m.tunnels().map((t) => t.direction)).toEqual(['incoming']);
+  });
+
+  it('of a duplicate, the end with the smaller prefix keeps its tunnel', async () => {
+    addPeers(9);
+    const m = manager();
+    await m.tick();
+    m.markUp(clientDevice(prefix(9)));
+    links.incomingLinks = [{ prefix: prefix(9), device: 'vfbs-udp', routeCount: 0, rttMs: null }];
+    for (let i = 0; i < 3; i++) await m.tick();
+    expect(helper.calls.filter((c) => !c.startsWith('connect'))).toEqual([]);
+  });
+
+  it('closes a drained tunnel at the drain deadline even when routes stay on it', async () => {
+    addPeers(1, 2, 3);
+    const m = manager();
+    await m.tick();
+    for (const t of m.tunnels()) m.markUp(t.device);
+    m.beginShutdown();
+    for (const t of m.tunnels()) links.devices.set(t.device, { routeCount: 2, rttMs: null });
+    await m.tick();
+    expect(m.idle).toBe(false);
+    now += drainDeadlineMs(HELLO_S) - 1;
+    await m.tick();
+    expect(m.idle).toBe(false);
+    now += 1;
+    await m.tick();
+    expect(m.idle).toBe(true);
+    expect(helper.calls.filter((c) => c.startsWith('disconnect'))).toHaveLength(2);
+    expect(helper.calls.filter((c) => c.startsWith('cost'))).toHaveLength(2);
+    expect(helper.connected()).toHaveLength(2); // no new tunnel while stopping
+  });
+
+  it('replaces the least used tunnel at refresh time, and drains it only once the new one is up', async () => {
+    addPeers(1, 2, 3, 4);
+    const m = manager();
+    await m.tick();
+    const [busy, quiet] = m.tunnels();
+    for (const t of [busy!, quiet!]) m.markUp(t.device);
+    links.devices.set(busy!.device, { routeCount: 3, rttMs: 5 });
+    links.devices.set(quiet!.device, { routeCount: 1, rttMs: 5 });
+    now += MIN_REPLACEMENT_AGE_MS;
+    await m.tick();
+    expect(helper.connected()).toHaveLength(2); // refresh not due yet
+    now += REFRESH_MS;
+    await m.tick();
+    const opened = helper.connected();
+    expect(opened).toHaveLength(3);
+    const replacement = opened[2]!;
+    expect([busy!.device, quiet!.device]).not.toContain(replacement);
+    expect(m.tunnels().find((t) => t.device === quiet!.device)!.state).toBe('up');
+    m.markUp(replacement);
+    expect(m.tunnels().find((t) => t.device === quiet!.device)!.state).toBe('draining');
+    expect(m.tunnels().find((t) => t.device === busy!.device)!.state).toBe('up');
+    expect(helper.calls).toContain(`cost ${quiet!.device} ${DRAIN_RXCOST}`);
+  });
+
+  it('keeps the tunnel being replaced when its replacement fails', async () => {
+    addPeers(1, 2, 3);
+    const m = manager();
+    await m.tick();
+    const tunnels = m.tunnels();
+    for (const t of tunnels) m.markUp(t.device);
+    links.devices.set(tunnels[0]!.device, { routeCount: 3, rttMs: 5 });
+    links.devices.set(tunnels[1]!.device, { routeCount: 1, rttMs: 5 });
+    now += REFRESH_MS;
+    await m.tick();
+    const replacement = helper.connected()[2]!;
+    now += UP_DEADLINE_MS;
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${replacement}`);
+    expect(m.tunnels().map((t) => t.state)).toEqual(['up', 'up']);
+    expect(helper.calls.some((c) => c.startsWith('cost'))).toBe(false);
+  });
+
+  it('probes candidates for a proximity slot and takes the nearest', async () => {
+    addPeers(1, 2, 3, 4, 6, 7);
+    for (const [n, rtt] of [
+      [1, 40],
+      [2, 30],
+      [3, 20],
+      [4, 8],
+      [6, 3],
+      [7, 12],
+    ] as const)
+      rtts.set(prefix(n), rtt);
+    const m = manager({ clientCount: 3 });
+    await m.tick();
+    const explorers = m.tunnels().map((t) => t.prefix);
+    expect(explorers).toHaveLength(2);
+    for (const t of m.tunnels()) {
+      m.markUp(t.device);
+      links.devices.set(t.device, { routeCount: 1, rttMs: 10 });
+    }
+    neighbourLists = new Map(explorers.map((p) => [p, [prefix(6)]]));
+    await m.tick();
+    const left = [1, 2, 3, 4, 6, 7].map(prefix).filter((p) => !explorers.includes(p));
+    expect(counters.probesSent).toBe(left.length);
+    expect(counters.probesAnswered).toBe(left.length);
+    const nearest = left.reduce((a, b) => (rtts.get(a)! <= rtts.get(b)! ? a : b));
+    expect(m.tunnels().find((t) => t.slot === 'proximity')).toMatchObject({
+      prefix: nearest,
+      rttMs: rtts.get(nearest),
+    });
+    // measured RTTs are kept: no probe again at the next tick
+    await m.tick();
+    expect(counters.probesSent).toBe(left.length);
+  });
+
+  it('adopts the client tunnels the helper already runs and does not open them again', async () => {
+    addPeers(1, 2);
+    const m = manager();
+    m.adopt([
+      { device: clientDevice(prefix(1)), peerName: peerName(prefix(1)), up: true },
+      { device: 'vfbc-elsewhere', peerName: peerName(prefix(2)), up: true },
+    ]);
+    expect(m.tunnels()).toMatchObject([{ prefix: prefix(1), state: 'up', slot: 'explorer' }]);
+    await m.tick();
+    expect(helper.connected()).toEqual([clientDevice(prefix(2))]);
+    expect(helper.babelDevices).toEqual([clientDevice(prefix(1)), clientDevice(prefix(2))].sort());
+  });
+
+  it('forgets tunnels the helper lost without blaming the peer', async () => {
+    addPeers(1);
+    const m = manager({ clientCount: 1 });
+    await m.tick();
+    m.forgetMissing(new Set());
+    expect(m.tunnels()).toEqual([]);
+    expect(peers.get(prefix(1))!.consecutiveFailures).toBe(0);
+    await m.tick();
+    expect(helper.connected()).toEqual([clientDevice(prefix(1)), clientDevice(prefix(1))]);
+  });
+});
