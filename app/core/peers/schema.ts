@@ -1,19 +1,9 @@
 /**
  * The peer DB's schema, as an ordered list of migrations. `PRAGMA user_version` holds the version
- * reached; {@link migrate} applies the missing steps in one immediate transaction, so a crash
- * mid-migration leaves the previous version intact and two processes never migrate at once.
+ * reached; {@link migrate} applies the missing steps (app/core/sqlite/migrations.ts).
  */
 import type Database from 'better-sqlite3';
-
-/** One schema step. */
-export interface Migration {
-  /** Version reached after this step (1, 2, …). */
-  version: number;
-  /** What the step does, for the log. */
-  description: string;
-  /** The SQL of the step. */
-  sql: string;
-}
+import { applyMigrations, latestVersion, type Migration } from '../sqlite/migrations';
 
 /** Every migration, in order. Append only: a shipped step is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -49,24 +39,12 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The version this code reads and writes. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 /**
  * Brings `db` to {@link SCHEMA_VERSION} and returns the version it found.
  * @throws when the file was written by a newer version of vifibnet.
  */
 export function migrate(db: Database.Database): number {
-  const run = db.transaction((): number => {
-    const found = db.pragma('user_version', { simple: true }) as number;
-    if (found > SCHEMA_VERSION) {
-      throw new Error(`peer DB schema version ${found} is newer than this program's ${SCHEMA_VERSION}`);
-    }
-    for (const step of MIGRATIONS) {
-      if (step.version <= found) continue;
-      db.exec(step.sql);
-      db.pragma(`user_version = ${step.version}`);
-    }
-    return found;
-  });
-  return run.immediate();
+  return applyMigrations(db, MIGRATIONS, 'peer DB');
 }
