@@ -9,7 +9,7 @@ export const DEFAULT_STATE_DIR =
   process.env.VIFIBNET_STATE_DIR ??
   (process.getuid?.() === 0 ? '/var/lib/vifibnet' : join(homedir(), '.local', 'state', 'vifibnet'));
 
-const USAGE = 'enroll --registry URL --token TOKEN [--ca-fingerprint SHA256] [--state-dir DIR] [--json]';
+const USAGE = '--registry URL --token TOKEN [--ca-fingerprint SHA256] [--state-dir DIR] [--json]';
 
 /** Entry point of `vifibnet node enroll`. */
 export function runNodeEnroll(args: string[]): Promise<number> {

@@ -37,7 +37,7 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
   return value;
 }
 
-const TOKEN_CREATE_USAGE = 'token create [--dir DIR] [--email ADDRESS] [--ttl SECONDS] [--count N] [--json]';
+const TOKEN_CREATE_USAGE = '[--dir DIR] [--email ADDRESS] [--ttl SECONDS] [--count N] [--json]';
 
 const tokenCommands = {
   create: {
@@ -78,7 +78,7 @@ const tokenCommands = {
   list: {
     summary: 'list tokens and their state',
     run: (args: string[]) =>
-      runReporting('registry token list', 'token list [--dir DIR] [--json]', async () => {
+      runReporting('registry token list', '[--dir DIR] [--json]', async () => {
         const { values } = parseOptions(args, { ...DIR_OPTION, ...JSON_OPTION });
         const tokens = await withRegistry(values.dir, listTokens);
         output(
@@ -96,7 +96,7 @@ const tokenCommands = {
   revoke: {
     summary: 'revoke an unused token by id',
     run: (args: string[]) =>
-      runReporting('registry token revoke', 'token revoke [--dir DIR] ID', async () => {
+      runReporting('registry token revoke', '[--dir DIR] ID', async () => {
         const { values, positionals } = parseOptions(args, { ...DIR_OPTION, ...JSON_OPTION }, 1);
         const info = await withRegistry(values.dir, (registry) => revokeToken(registry, positionals[0]!));
         output(values.json, info, () => `token ${info.id} revoked`);
@@ -108,7 +108,7 @@ const nodeCommands = {
   list: {
     summary: 'list enrolled nodes',
     run: (args: string[]) =>
-      runReporting('registry node list', 'node list [--dir DIR] [--json]', async () => {
+      runReporting('registry node list', '[--dir DIR] [--json]', async () => {
         const { values } = parseOptions(args, { ...DIR_OPTION, ...JSON_OPTION });
         const nodes = await withRegistry(values.dir, listNodes);
         output(
@@ -127,7 +127,7 @@ const nodeCommands = {
   revoke: {
     summary: 'revoke a node (by prefix or name) and all its certificates',
     run: (args: string[]) =>
-      runReporting('registry node revoke', 'node revoke [--dir DIR] PREFIX|NAME', async () => {
+      runReporting('registry node revoke', '[--dir DIR] PREFIX|NAME', async () => {
         const { values, positionals } = parseOptions(args, { ...DIR_OPTION, ...JSON_OPTION }, 1);
         const result = await withRegistry(values.dir, (registry) => revokeNode(registry, positionals[0]!));
         output(
@@ -143,7 +143,7 @@ const configCommands = {
   set: {
     summary: 'set a network parameter (publishes a new config version) or a registry setting',
     run: (args: string[]) =>
-      runReporting('registry config set', 'config set [--dir DIR] KEY VALUE', async () => {
+      runReporting('registry config set', '[--dir DIR] KEY VALUE', async () => {
         const { values, positionals } = parseOptions(args, { ...DIR_OPTION, ...JSON_OPTION }, 2);
         const change = await withRegistry(values.dir, (registry) =>
           setConfigValue(registry, positionals[0]!, positionals[1]!),
@@ -158,7 +158,7 @@ const configCommands = {
   show: {
     summary: 'print the current network config and registry settings',
     run: (args: string[]) =>
-      runReporting('registry config show', 'config show [--dir DIR]', async () => {
+      runReporting('registry config show', '[--dir DIR]', async () => {
         const { values } = parseOptions(args, DIR_OPTION);
         const shown = await withRegistry(values.dir, (registry) => ({
           network: JSON.parse(latestConfig(registry.db).config) as unknown,

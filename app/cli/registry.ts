@@ -13,8 +13,7 @@ import type { RegistrySettingsT } from '../registry/settings';
 import { DIR_OPTION, configCommand, nodeCommand, tokenCommand } from './registry-admin';
 import { dispatch, output, parseOptions, runReporting, UsageError } from './command';
 
-const INIT_USAGE =
-  'init [--dir DIR] [--network-prefix P] [--node-prefix-length N] [--set KEY=VALUE]… [--json]';
+const INIT_USAGE = '[--dir DIR] [--network-prefix P] [--node-prefix-length N] [--set KEY=VALUE]… [--json]';
 
 async function init(args: string[]): Promise<number> {
   return runReporting('registry init', INIT_USAGE, async () => {
@@ -52,7 +51,7 @@ async function init(args: string[]): Promise<number> {
   });
 }
 
-const SERVE_USAGE = 'serve [--dir DIR] [--host ADDR] [--port N] [--tls-cert FILE --tls-key FILE]';
+const SERVE_USAGE = '[--dir DIR] [--host ADDR] [--port N] [--tls-cert FILE --tls-key FILE]';
 
 async function serve(args: string[]): Promise<number> {
   let stop: () => void = () => undefined;
