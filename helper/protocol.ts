@@ -123,9 +123,6 @@ export const CrlPem = z
 /** Babel hello interval in seconds (babeld accepts fractions down to 0.05 s). */
 export const HelloInterval = z.number().min(0.05).max(60);
 
-/** Babel rxcost of an interface. */
-export const BabelCost = z.number().int().min(1).max(65534);
-
 const Empty = z.strictObject({});
 
 /** One babeld interface with its link type. */
@@ -172,8 +169,11 @@ export const HelperSnapshot = z.object({
       pid: z.number().int().nullable(),
       restarts: z.number().int(),
       config: BabelConfig,
-      /** costs raised with babel.setCost, by interface */
-      costs: z.record(z.string(), BabelCost),
+      /**
+       * Device names carrying drain filters in the running babeld (babel.drain): babeld cannot
+       * delete a filter, so these names are refused for a new tunnel until babeld restarts.
+       */
+      drained: z.array(DeviceName),
     })
     .nullable(),
   /** Read-only babeld local socket the caller may connect to (dump / monitor), when babeld runs. */
@@ -259,10 +259,14 @@ export const OPERATIONS = {
   'babel.configure': { params: BabelConfig, result: z.object({ restarted: z.boolean() }) },
   /** Stop babeld (idempotent). */
   'babel.stop': { params: Empty, result: z.object({ stopped: z.boolean() }) },
-  /** Raise an interface's babel cost (to drain a tunnel), or restore its default with `rxcost: null`. */
-  'babel.setCost': {
-    params: z.strictObject({ interface: DeviceName, rxcost: BabelCost.nullable() }),
-    result: z.object({ rxcost: z.number().int() }),
+  /**
+   * Drain a tunnel: add a fixed metric to every route learnt over the interface and announced on
+   * it, so both ends move their traffic away while the link stays up. Final: babeld cannot delete
+   * filters, so the name is retired until babeld restarts (close the tunnel once drained).
+   */
+  'babel.drain': {
+    params: z.strictObject({ interface: DeviceName }),
+    result: z.object({ metric: z.number().int() }),
   },
   /** Undo everything the helper set up, then exit. */
   shutdown: { params: Empty, result: z.object({ stopping: z.boolean() }) },

@@ -12,17 +12,35 @@
  *   kept a worse route for 28–60 s after a cold start here; smoothing only delays switching
  *   between usable routes (a retracted route is dropped immediately), so 1 s keeps a little
  *   damping against RTT jitter without holding a bad route for long.
- * - a drained interface (raised rxcost from `babel.setCost`) also gets `link-quality true`: with
- *   link quality babeld combines both directions' costs once either is 256 or more, so the
- *   drained tunnel becomes expensive for our own routes too and not only for the peer's (without
- *   it a drain is one-sided and "no route uses the tunnel" never comes on our side). Undrained
- *   interfaces keep babeld's default: link quality from the start slowed first convergence here.
+ * - drain slots: {@link DRAIN_SLOTS} pairs of filters `in if vfbdrainK metric M` and
+ *   `out if vfbdrainK metric M` ({@link DRAIN_METRIC}), always written. babeld 1.12 refuses
+ *   `in`/`out` on its socket once started (measured: `bad`; its parser fails filters once the
+ *   configuration is finalised), so filters cannot be added at run time; instead `babel.drain`
+ *   gives the drained device the kernel alternative name `vfbdrainK`, which babeld resolves with
+ *   if_nametoindex when it renumbers its filters (helper/ops/babel.ts). Every route learnt over
+ *   the device and announced on it (our own prefix included) then costs M more, so both ends
+ *   move to other paths while the neighbour and its routes stay (no flush). A slot name resolves
+ *   to nothing while no device carries it, so the filters are inert until used.
  * - listener (tap server) interfaces get `split-horizon false`: the server's clients do not hear
  *   each other, so a route learnt from one client must be re-announced on the same interface.
  * - redistribution: only the node's own prefix, exactly (`eq <len>`); local addresses and
  *   every other kernel route are denied.
  */
 import { decimal, int, token } from './directives';
+
+/**
+ * Metric a drain adds to the routes over a tunnel: above any plausible path through the mesh
+ * (a hop costs 96 plus RTT cost), far below infinity (65535) even across several drained hops.
+ */
+export const DRAIN_METRIC = 4_096;
+
+/** Drain filter slots, i.e. tunnels that can be draining at once. */
+export const DRAIN_SLOTS = 32;
+
+/** The alternative device name that selects drain filter slot `slot`. */
+export function drainSlotName(slot: number): string {
+  return `vfbdrain${int('drain slot', slot, 0, DRAIN_SLOTS - 1)}`;
+}
 
 /** Hysteresis time constant written as `smoothing-half-life` (see the module comment). */
 export const SMOOTHING_HALF_LIFE_S = 1;
@@ -35,8 +53,6 @@ export interface BabelInterfaceFields {
   type: 'tunnel' | 'wired' | 'wireless';
   /** False on the tap server's device, whose clients do not hear each other. */
   splitHorizon: boolean;
-  /** Raised rxcost (babel.setCost), or null for babeld's default. */
-  rxcost: number | null;
 }
 
 /** Everything the babeld configuration depends on. */
@@ -76,8 +92,17 @@ export function interfaceLine(i: BabelInterfaceFields, helloInterval: number): s
   ];
   if (!['tunnel', 'wired', 'wireless'].includes(i.type)) throw new Error(`bad link type ${i.type}`);
   if (!i.splitHorizon) parts.push('split-horizon', 'false');
-  if (i.rxcost !== null) parts.push('rxcost', int('rxcost', i.rxcost, 1, 65534), 'link-quality', 'true');
   return parts.join(' ');
+}
+
+/**
+ * The two filter lines of drain slot `slot`: routes learnt over (`in`) and announced on (`out`)
+ * the device named {@link drainSlotName} cost {@link DRAIN_METRIC} more.
+ */
+export function drainLines(slot: number): [string, string] {
+  const name = token('device', 'interface', drainSlotName(slot));
+  const metric = int('metric', DRAIN_METRIC, 1, 65534);
+  return [`in if ${name} metric ${metric}`, `out if ${name} metric ${metric}`];
 }
 
 /** The whole configuration file. */
@@ -90,6 +115,7 @@ export function babeldConfig(f: BabeldFields): string {
     'link-detect true',
     `smoothing-half-life ${int('smoothing', SMOOTHING_HALF_LIFE_S, 0, 60)}`,
     ...f.interfaces.map((i) => interfaceLine(i, f.helloInterval)),
+    ...Array.from({ length: DRAIN_SLOTS }, (_, k) => drainLines(k)).flat(),
     `redistribute ip ${prefix} eq ${len} allow`,
     'redistribute local deny',
     'redistribute deny',

@@ -99,3 +99,11 @@ export async function removeUnreachable(prefix: string): Promise<boolean> {
   await runProgram(IP_PATH, ['-6', 'route', 'del', 'unreachable', prefix]);
   return true;
 }
+
+/**
+ * Gives `dev` the alternative name `altname` (kernel ≥ 5.5): programs resolving `altname`
+ * (if_nametoindex) find `dev`. The name goes with the device when it is deleted.
+ */
+export async function addAltname(dev: string, altname: string): Promise<void> {
+  await runProgram(IP_PATH, ['link', 'property', 'add', 'dev', dev, 'altname', altname]);
+}

@@ -1,25 +1,36 @@
 /**
- * `babel.configure` / `babel.stop` / `babel.setCost`: one supervised babeld per helper.
+ * `babel.configure` / `babel.stop` / `babel.drain`: one supervised babeld per helper.
  *
  * Run-time changes go through babeld's read-write local socket (root only):
  * - a new interface: its `interface …` line; a removed one: `flush interface X`; a changed one
  *   (type, hello interval): flush, then the new line. A different redistributed prefix restarts
  *   babeld (filters cannot be removed at run time).
- * - costs: babeld 1.12.1 ignores `interface X rxcost N` for a running interface (measured: it
- *   answers `ok` and logs "attempting to add existing interface, new configuration ignored").
- *   `flush interface X` followed by the full line with `rxcost N` does take effect: measured on a
- *   tap link with hello 0.5 s, the neighbour's dump shows `txcost N … cost N` for us within one
- *   hello, our own dump shows the neighbour again at once (`rxcost N`), and routes through the
- *   interface stayed installed. The raised cost is what the *neighbour* pays to send to us over
- *   this link, so draining a tunnel from one side steers the peer's traffic away from it.
+ * - drains: babeld 1.12.1 ignores `interface X rxcost N` for a running interface, and the
+ *   former workaround (`flush interface X`, then the line with a new rxcost) dropped the
+ *   neighbour and its routes: ≈ 750 ms without a route on that pair even with another path.
+ *   babeld refuses new filters at run time too (`in …` answers `bad`), so the configuration
+ *   carries fixed drain filter slots (config/babeld.ts) and a drain gives the device the kernel
+ *   alternative name of a free slot, then makes babeld resolve its filter names again: babeld
+ *   renumbers its filters when the ifindex of one of its interfaces changes, which a newly added
+ *   interface does once babeld checks it (≈ 200 ms after the `interface` line), so the helper
+ *   creates its own idle tap {@link RENUMBER_DEVICE}, declares it, waits, flushes and removes
+ *   it. Nothing else is flushed: the neighbour and its routes stay, and within one update
+ *   interval both ends pay the drain metric over the tunnel (helper-mesh.test.ts).
+ * - a drain is final (there is no undrain: the tunnel is closed afterwards); the slot is free
+ *   again once the device is removed, and its stale filter matches nothing (ifindexes are not
+ *   reused). The filters are in the file, so a restarted babeld applies them at once.
  *
  * The caller reads babeld through the read-only proxy (babel/readonly-proxy.ts).
  */
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HelperContext } from '../context';
 import {
   babeldArgs,
   babeldConfig,
+  DRAIN_METRIC,
+  DRAIN_SLOTS,
+  drainSlotName,
   interfaceLine,
   type BabelInterfaceFields,
   type BabeldFields,
@@ -28,18 +39,18 @@ import { BABELD_PATH } from '../exec';
 import { writeFileAtomic } from '../fsutil';
 import { babelCommand, waitForBabel } from '../babel/control';
 import { startReadOnlyProxy, type ReadOnlyProxy } from '../babel/readonly-proxy';
+import { addAltname } from '../net/ip';
 import { parsePrefix, formatPrefix } from '../net/ipv6';
 import { HelperError, type OperationParams, type OperationResult } from '../protocol';
 import { Supervisor, type SupervisedState } from '../supervisor';
 import type { DeviceRegistry } from './devices';
 import type { NetworkConfig } from './network';
 
-/** babeld's default rxcost per link type (reported when a raised cost is restored). */
-export const DEFAULT_RXCOST: Record<'tunnel' | 'wired' | 'wireless', number> = {
-  tunnel: 96,
-  wired: 96,
-  wireless: 256,
-};
+/** The helper's idle tap babeld is briefly run on so that it renumbers its filters. */
+export const RENUMBER_DEVICE = 'vfbrenumber';
+
+/** Wait between declaring {@link RENUMBER_DEVICE} and flushing it (babeld checks after 200 ms). */
+const RENUMBER_WAIT_MS = 600;
 
 /** Deadline for babeld's control socket to appear after a start. */
 const BABELD_START_DEADLINE_MS = 5_000;
@@ -51,7 +62,8 @@ export class Babel {
   private supervisor: Supervisor | null = null;
   private proxy: ReadOnlyProxy | null = null;
   private config: BabelConfigT | null = null;
-  private readonly costs = new Map<string, number>();
+  /** Drained devices and their drain filter slots. */
+  private readonly drained = new Map<string, number>();
 
   /** Tells whether a device is an OpenVPN listener (tap server): split horizon is off there. */
   isListenerDevice: (name: string) => boolean = () => false;
@@ -80,7 +92,7 @@ export class Babel {
       pid: number | null;
       restarts: number;
       config: BabelConfigT;
-      costs: Record<string, number>;
+      drained: string[];
     } | null;
     babelSocket: string | null;
   } {
@@ -91,7 +103,7 @@ export class Babel {
         pid: this.supervisor.pid,
         restarts: this.supervisor.restarts,
         config: this.config,
-        costs: Object.fromEntries(this.costs),
+        drained: [...this.drained.keys()].sort(),
       },
       babelSocket: this.proxy?.path ?? null,
     };
@@ -111,7 +123,6 @@ export class Babel {
       name: i.name,
       type: i.type,
       splitHorizon: !this.isListenerDevice(i.name),
-      rxcost: this.costs.get(i.name) ?? null,
     };
   }
 
@@ -146,7 +157,6 @@ export class Babel {
       if (config.interfaces.length === 0)
         throw new HelperError('invalid_params', 'babeld needs at least one interface');
       this.config = config;
-      for (const k of [...this.costs.keys()]) this.costs.delete(k);
       await this.start();
       return { restarted: true };
     }
@@ -164,7 +174,6 @@ export class Babel {
     for (const i of old.interfaces) {
       if (!config.interfaces.some((n) => n.name === i.name)) {
         lines.push(`flush interface ${i.name}`);
-        this.costs.delete(i.name);
       }
     }
     for (const i of config.interfaces) {
@@ -260,31 +269,50 @@ export class Babel {
     this.ctx.store.sockets.delete(this.ctx.paths.babelReadOnlySocket);
     await this.ctx.store.save();
     this.config = null;
-    this.costs.clear();
     return { stopped: true };
   }
 
-  /** Raises an interface's rxcost, or restores babeld's default with null. */
-  async setCost(params: OperationParams<'babel.setCost'>): Promise<OperationResult<'babel.setCost'>> {
+  /** Drains an interface (see the module description); idempotent. */
+  async drain(params: OperationParams<'babel.drain'>): Promise<OperationResult<'babel.drain'>> {
     if (!this.supervisor || !this.config) throw new HelperError('precondition', 'babeld is not running');
-    const iface = this.config.interfaces.find((i) => i.name === params.interface);
-    if (!iface) throw new HelperError('not_found', `babeld does not run on ${params.interface}`);
-    if (params.rxcost === null) this.costs.delete(iface.name);
-    else this.costs.set(iface.name, params.rxcost);
-    await this.writeConfig();
-    const line = interfaceLine(this.interfaceFields(iface), this.config.helloInterval);
+    const name = params.interface;
+    if (!this.uses(name)) throw new HelperError('not_found', `babeld does not run on ${name}`);
+    if (this.drained.has(name)) return { metric: DRAIN_METRIC };
+    const used = new Set(this.drained.values());
+    const slot = Array.from({ length: DRAIN_SLOTS }, (_, k) => k).find((k) => !used.has(k));
+    if (slot === undefined) throw new HelperError('conflict', `${DRAIN_SLOTS} tunnels are draining already`);
     await this.ctx.logger.step(
-      params.rxcost === null
-        ? `Restoring babel cost of ${iface.name}`
-        : `Raising babel cost of ${iface.name}`,
-      () => babelCommand(this.ctx.paths.babelControlSocket, [`flush interface ${iface.name}`, line]),
-      { rxcost: params.rxcost ?? DEFAULT_RXCOST[iface.type] },
+      `Draining babel interface ${name}`,
+      async () => {
+        await addAltname(name, drainSlotName(slot));
+        this.drained.set(name, slot);
+        await this.renumberFilters();
+      },
+      { slot, metric: DRAIN_METRIC },
     );
-    return { rxcost: params.rxcost ?? DEFAULT_RXCOST[iface.type] };
+    return { metric: DRAIN_METRIC };
+  }
+
+  /** Makes babeld resolve its filters' device names again (see the module description). */
+  private async renumberFilters(): Promise<void> {
+    const socket = this.ctx.paths.babelControlSocket;
+    await this.devices.create(RENUMBER_DEVICE, 'tap');
+    try {
+      const line = interfaceLine(
+        { name: RENUMBER_DEVICE, type: 'wired', splitHorizon: true },
+        this.config!.helloInterval,
+      );
+      await babelCommand(socket, [line]);
+      await sleep(RENUMBER_WAIT_MS);
+      await babelCommand(socket, [`flush interface ${RENUMBER_DEVICE}`]);
+    } finally {
+      await this.devices.remove(RENUMBER_DEVICE, { force: true });
+    }
   }
 
   /** Drops `device` from babeld's interfaces (the device is going away). */
   async forget(device: string): Promise<void> {
+    this.drained.delete(device);
     if (!this.config || !this.uses(device)) return;
     const rest = this.config.interfaces.filter((i) => i.name !== device);
     try {

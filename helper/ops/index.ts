@@ -76,7 +76,7 @@ export async function createHelperRuntime(
     'openvpn.disconnect': (p) => openvpn.disconnect(p),
     'babel.configure': (p) => babel.configure(p),
     'babel.stop': () => babel.stop(),
-    'babel.setCost': (p) => babel.setCost(p),
+    'babel.drain': (p) => babel.drain(p),
     shutdown: () => {
       setImmediate(requestShutdown);
       return Promise.resolve({ stopping: true });

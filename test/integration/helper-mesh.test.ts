@@ -19,6 +19,7 @@ import {
   issueCertificate,
   type CaBundle,
 } from '../../app/registry/pki';
+import { DRAIN_METRIC } from '../../helper/config/babeld';
 import type { HelperEventT } from '../../helper/protocol';
 import { startHelperProcess, type HelperProcess } from '../support/helper-process';
 import { runPeerClient } from '../support/server-peer-client';
@@ -96,9 +97,10 @@ async function routeTo(ns: Netns, prefix: string): Promise<string> {
 }
 
 function randomNetwork(): string {
-  // fdXX:XXXX:XXXX::/48, random per test run
+  // fdXX:XXXX:XXXX::/48, random per test run, canonical (no leading zero: babeld prints none)
   const h = randomSuffix(5);
-  return `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}`;
+  const group = (hex: string): string => parseInt(hex, 16).toString(16);
+  return `fd${h.slice(0, 2)}:${group(h.slice(2, 6))}:${group(h.slice(6, 10))}`;
 }
 
 async function nodeCredentials(ca: CaBundle, name: string): Promise<{ cert: string; key: string }> {
@@ -247,37 +249,66 @@ describe('helper mesh over two namespaces', () => {
     expect((await babelDump(sock)).some((l) => l.startsWith('add neighbour'))).toBe(true);
   });
 
-  it('raises and restores a tunnel cost at run time; it applies in both directions', async () => {
-    const r = await b.helper.client.call('babel.setCost', { interface: clientDev, rxcost: 700 });
-    expect(r.rxcost).toBe(700);
+  it('drains a tunnel at run time: both ends pay more over it, no neighbour is flushed, no ping lost', async () => {
     const sockA = (await a.helper.client.call('status', {})).babelSocket!;
-    await pollUntil(
-      'A to see txcost 700 from B',
-      async () =>
-        (await babelDump(sockA)).some((l) => /^add neighbour .* if vfbs-udp .* txcost 700 /.test(l)),
-      { timeoutMs: 5_000 },
-    );
-    // …and B's own route to A over the drained tunnel costs as much (a two-sided drain)
     const sockB = (await b.helper.client.call('status', {})).babelSocket!;
+    /** The metric of the live route to `prefix` in a dump (retracted routes at 65535 ignored). */
+    const metricTo = async (sock: string, prefix: string): Promise<number | undefined> => {
+      for (const l of await babelDump(sock)) {
+        const m = / prefix (\S+) .*installed yes .* metric (\d+) /.exec(l);
+        if (l.startsWith('add route') && m?.[1] === prefix && Number(m[2]) < 65535) return Number(m[2]);
+      }
+      return undefined;
+    };
+    const beforeA = await pollUntil("A's route to B", () => metricTo(sockA, b.nodePrefix), {
+      timeoutMs: 5_000,
+    });
+    const beforeB = await pollUntil("B's route to A", () => metricTo(sockB, a.nodePrefix), {
+      timeoutMs: 5_000,
+    });
+    expect(beforeA).toBeLessThan(DRAIN_METRIC);
+    expect(beforeB).toBeLessThan(DRAIN_METRIC);
+    // a 50 ms ping stream B→A across the tunnel (its only path) runs through the drain
+    const stream = b.ns.exec(
+      PING,
+      ['-6', '-n', '-q', '-i', '0.05', '-c', '100', '-W', '1', a.address],
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    const t0 = Date.now();
+    const r = await b.helper.client.call('babel.drain', { interface: clientDev });
+    expect(r.metric).toBe(DRAIN_METRIC);
+    // A's route to B's prefix (B's own redistributed prefix, announced through B's out filter)…
     await pollUntil(
-      "B's own route to A to cost the raised rxcost",
-      async () =>
-        (await babelDump(sockB)).some((l) => {
-          const m = / prefix (\S+) .*installed yes .* metric (\d+) /.exec(l);
-          const metric = Number(m?.[2]);
-          return l.startsWith('add route') && m?.[1] === a.nodePrefix && metric >= 700 && metric < 65535;
-        }),
+      "A's route to B's prefix to cost the drain metric more",
+      async () => ((await metricTo(sockA, b.nodePrefix)) ?? 0) >= beforeA + DRAIN_METRIC,
       { timeoutMs: 5_000 },
     );
-    expect((await b.helper.client.call('status', {})).babel?.costs).toEqual({ [clientDev]: 700 });
-    const back = await b.helper.client.call('babel.setCost', { interface: clientDev, rxcost: null });
-    expect(back.rxcost).toBe(96);
+    // …and B's route to A over the drained tunnel (B's in filter): a two-sided drain
     await pollUntil(
-      'A to see the default cost again',
-      async () => (await babelDump(sockA)).some((l) => /^add neighbour .* if vfbs-udp .* txcost 96 /.test(l)),
+      "B's route to A's prefix to cost the drain metric more",
+      async () => ((await metricTo(sockB, a.nodePrefix)) ?? 0) >= beforeB + DRAIN_METRIC,
       { timeoutMs: 5_000 },
     );
-    await pollUntil('B to ping A again', () => pingOnce(b.ns, a.address), { timeoutMs: 10_000 });
+    timings.drainBothEndsMs = Date.now() - t0;
+    const pinged = await stream;
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(pinged.stdout);
+    expect(m, pinged.stdout).toBeTruthy();
+    expect(Number(m![2])).toBe(Number(m![1]));
+    // no flush: both neighbours have heard every hello of the last 16 (reach ffff)
+    for (const [sock, dev] of [
+      [sockA, 'vfbs-udp'],
+      [sockB, clientDev],
+    ] as const) {
+      const n = (await babelDump(sock)).filter(
+        (l) => l.startsWith('add neighbour') && l.includes(` if ${dev} `),
+      );
+      expect(n, dev).toHaveLength(1);
+      expect(n[0]).toMatch(/ reach ffff /);
+    }
+    expect((await b.helper.client.call('status', {})).babel?.drained).toEqual([clientDev]);
+    // a drain is final: the same call again is a no-op
+    expect((await b.helper.client.call('babel.drain', { interface: clientDev })).metric).toBe(DRAIN_METRIC);
   });
 
   it('restarts an OpenVPN killed with SIGKILL and reports it', async () => {

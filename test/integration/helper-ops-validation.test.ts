@@ -216,8 +216,8 @@ describe('helper operation checks (real helper process)', () => {
         /configure the network/,
       ],
       [
-        'a cost while babeld is not running',
-        () => c.call('babel.setCost', { interface: 'vfbc-x', rxcost: 500 }),
+        'a drain while babeld is not running',
+        () => c.call('babel.drain', { interface: 'vfbc-x' }),
         'precondition',
         /not running/,
       ],

@@ -412,8 +412,8 @@ describe('what reaches a handler', () => {
       { ...VALID_PARAMS['babel.configure'], interfaces: [{ name: 'lo', type: 'wired' }] },
       'interfaces.0.name:',
     ],
-    ['babel.setCost', { interface: 'eth0', rxcost: 1 }, 'interface:'],
-    ['babel.setCost', { interface: 'vfb0', rxcost: 0 }, 'rxcost:'],
+    ['babel.drain', { interface: 'eth0' }, 'interface:'],
+    ['babel.drain', { interface: 'vfb0', rxcost: 1 }, 'unknown field "rxcost"'],
     ['hello', { extra: 1 }, 'unknown field "extra"'],
     ['status', null, 'expected object'],
   ];

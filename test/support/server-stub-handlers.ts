@@ -40,7 +40,7 @@ const STUB_RESULTS: { [O in OperationName]: OperationResult<O> } = {
   'openvpn.disconnect': { stopped: true },
   'babel.configure': { restarted: false },
   'babel.stop': { stopped: true },
-  'babel.setCost': { rxcost: 4096 },
+  'babel.drain': { metric: 4096 },
   shutdown: { stopping: true },
 };
 

@@ -45,6 +45,6 @@ export const VALID_PARAMS: { [O in OperationName]: OperationParams<O> } = {
     redistribute: 'fd12:3456:789a:1::/64',
   },
   'babel.stop': {},
-  'babel.setCost': { interface: 'vfb-c1', rxcost: 4096 },
+  'babel.drain': { interface: 'vfb-c1' },
   shutdown: {},
 };

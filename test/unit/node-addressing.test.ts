@@ -24,12 +24,15 @@ describe('addressing', () => {
     expect(() => nodeAddress('fd12::1/64')).toThrow(/not an IPv6 prefix/);
   });
 
-  it('names one valid, stable device per peer, the same for any spelling of its prefix', () => {
-    const a = clientDevice('fd12:3456:789a:1::/64');
-    expect(a).toMatch(/^vfbc-[0-9a-f]{8}$/);
+  it('names a valid device per peer and instance, the same for any spelling of its prefix', () => {
+    const a = clientDevice('fd12:3456:789a:1::/64', 0);
+    expect(a).toMatch(/^vfbc-[0-9a-f]{6}00$/);
     expect(DeviceName.safeParse(a).success).toBe(true);
-    expect(clientDevice('fd12:3456:789a:0001::/64')).toBe(a);
-    expect(clientDevice('fd12:3456:789a:2::/64')).not.toBe(a);
+    expect(DeviceName.safeParse(clientDevice('fd12:3456:789a:1::/64', 255)).success).toBe(true);
+    expect(clientDevice('fd12:3456:789a:0001::/64', 0)).toBe(a);
+    expect(clientDevice('fd12:3456:789a:1::/64', 1)).toBe(`${a.slice(0, -2)}01`);
+    expect(clientDevice('fd12:3456:789a:2::/64', 0)).not.toBe(a);
+    expect(() => clientDevice('fd12:3456:789a:1::/64', 256)).toThrow(/instance/);
   });
 });
 

@@ -9,8 +9,8 @@ import { createLogger } from '../../app/core/log';
 import { clientDevice, peerName } from '../../app/core/node/addressing';
 import { zeroCounters, type Counters } from '../../app/core/node/status';
 import {
-  DRAIN_RXCOST,
   drainDeadlineMs,
+  drainGraceMs,
   TunnelManager,
   UP_DEADLINE_MS,
 } from '../../app/core/node/tunnel-manager';
@@ -28,11 +28,15 @@ import { MIN_REPLACEMENT_AGE_MS } from '../../app/core/selection/policy';
 
 const quiet = createLogger({ scope: 'test', level: 'error', sink: () => undefined });
 const HELLO_S = 0.5;
+/** The metric the recording helper's drain reports. */
+const DRAIN_METRIC = 4096;
 const REFRESH_MS = 120_000;
 
 /** Peer number `n`'s prefix: fd00:0:0:<n>::/64 (so a smaller n is a smaller prefix as text). */
 const prefix = (n: number): string => `fd00:0:0:${n}::/64`;
 const OUR = prefix(5);
+/** Device of instance `i` of a tunnel to peer `n`. */
+const dev = (n: number, i = 0): string => clientDevice(prefix(n), i);
 
 class RecordingHelper implements TunnelHelper {
   readonly calls: string[] = [];
@@ -47,9 +51,9 @@ class RecordingHelper implements TunnelHelper {
     this.babelDevices = [...devices];
     return Promise.resolve();
   }
-  setCost(device: string, rxcost: number | null): Promise<void> {
-    this.calls.push(`cost ${device} ${rxcost}`);
-    return Promise.resolve();
+  drain(device: string): Promise<number> {
+    this.calls.push(`drain ${device}`);
+    return Promise.resolve(DRAIN_METRIC);
   }
   disconnect(device: string): Promise<void> {
     this.calls.push(`disconnect ${device}`);
@@ -69,8 +73,14 @@ class Links implements LinkView {
   incoming(): IncomingLink[] {
     return this.incomingLinks;
   }
+  /** Routes the far end still sends through us, by device. */
+  readonly throughUs = new Map<string, number>();
+  routesThroughUs(device: string, drainMetric: number): number {
+    expect(drainMetric).toBe(DRAIN_METRIC);
+    return this.throughUs.get(device) ?? 0;
+  }
   routes(n: number, count: number, rttMs: number | null = null): void {
-    this.devices.set(clientDevice(prefix(n)), { routeCount: count, rttMs });
+    this.devices.set(dev(n), { routeCount: count, rttMs });
   }
 }
 
@@ -178,10 +188,10 @@ describe('tunnel manager', () => {
 
   it('counts a helper refusal as a failure at once', async () => {
     addPeers(1);
-    helper.refuse.add(clientDevice(prefix(1)));
+    helper.refuse.add(dev(1));
     const m = manager();
     await m.tick();
-    expect(helper.calls).toContain(`disconnect ${clientDevice(prefix(1))}`);
+    expect(helper.calls).toContain(`disconnect ${dev(1)}`);
     expect(peers.get(prefix(1))!.consecutiveFailures).toBe(1);
     expect(m.tunnels()).toEqual([]);
   });
@@ -190,7 +200,7 @@ describe('tunnel manager', () => {
     addPeers(1);
     const m = manager({ clientCount: 1 });
     await m.tick();
-    const device = clientDevice(prefix(1));
+    const device = dev(1);
     m.markUp(device);
     now += 1_000;
     m.markDown(device);
@@ -211,7 +221,7 @@ describe('tunnel manager', () => {
     full.add(prefix(2));
     const m = manager();
     for (let i = 0; i < 3; i++) await m.tick();
-    expect(helper.connected()).toEqual([clientDevice(prefix(3))]);
+    expect(helper.connected()).toEqual([dev(3)]);
     expect(m.full).toBe(false);
     expect(m.tunnels().find((t) => t.direction === 'incoming')).toMatchObject({
       prefix: prefix(1),
@@ -236,21 +246,24 @@ describe('tunnel manager', () => {
     expect(m.tunnelPeers().sort()).toEqual([prefix(1), prefix(2)]);
   });
 
-  it('of a duplicate, the end with the larger prefix drains its own tunnel until no route uses it', async () => {
+  it('of a duplicate, the end with the larger prefix drains its own tunnel until no route uses it and the grace passed', async () => {
     addPeers(1); // our prefix (5) is larger: we give up our tunnel
     const m = manager();
     await m.tick();
-    const device = clientDevice(prefix(1));
+    const device = dev(1);
     m.markUp(device);
     links.routes(1, 1);
     links.incomingLinks = [{ prefix: prefix(1), device: 'vfbs-udp', routeCount: 0, rttMs: null }];
     await m.tick();
-    expect(helper.calls).toContain(`cost ${device} ${DRAIN_RXCOST}`);
+    expect(helper.calls).toContain(`drain ${device}`);
     expect(m.tunnels().find((t) => t.device === device)!.state).toBe('draining');
     now += 1_000;
     await m.tick();
     expect(helper.calls).not.toContain(`disconnect ${device}`);
     links.routes(1, 0);
+    await m.tick();
+    expect(helper.calls).not.toContain(`disconnect ${device}`); // the far end may still use it
+    now += drainGraceMs(HELLO_S) - 1_000;
     await m.tick();
     expect(helper.calls).toContain(`disconnect ${device}`);
     expect(counters.tunnelsDrained).toBe(1);
@@ -261,7 +274,7 @@ describe('tunnel manager', () => {
     addPeers(9);
     const m = manager();
     await m.tick();
-    m.markUp(clientDevice(prefix(9)));
+    m.markUp(dev(9));
     links.incomingLinks = [{ prefix: prefix(9), device: 'vfbs-udp', routeCount: 0, rttMs: null }];
     for (let i = 0; i < 3; i++) await m.tick();
     expect(helper.calls.filter((c) => !c.startsWith('connect'))).toEqual([]);
@@ -283,11 +296,11 @@ describe('tunnel manager', () => {
     await m.tick();
     expect(m.idle).toBe(true);
     expect(helper.calls.filter((c) => c.startsWith('disconnect'))).toHaveLength(2);
-    expect(helper.calls.filter((c) => c.startsWith('cost'))).toHaveLength(2);
+    expect(helper.calls.filter((c) => c.startsWith('drain'))).toHaveLength(2);
     expect(helper.connected()).toHaveLength(2); // no new tunnel while stopping
   });
 
-  it('replaces the least used tunnel at refresh time, and drains it only once the new one is up', async () => {
+  it('replaces the least used tunnel at refresh time, and drains it only once babel routes over the new one', async () => {
     addPeers(1, 2, 3, 4);
     const m = manager();
     await m.tick();
@@ -306,9 +319,75 @@ describe('tunnel manager', () => {
     expect([busy!.device, quiet!.device]).not.toContain(replacement);
     expect(m.tunnels().find((t) => t.device === quiet!.device)!.state).toBe('up');
     m.markUp(replacement);
+    await m.tick();
+    expect(m.tunnels().find((t) => t.device === quiet!.device)!.state).toBe('up'); // no route yet
+    links.devices.set(replacement, { routeCount: 1, rttMs: 5 });
+    await m.tick();
     expect(m.tunnels().find((t) => t.device === quiet!.device)!.state).toBe('draining');
     expect(m.tunnels().find((t) => t.device === busy!.device)!.state).toBe('up');
-    expect(helper.calls).toContain(`cost ${quiet!.device} ${DRAIN_RXCOST}`);
+    expect(helper.calls).toContain(`drain ${quiet!.device}`);
+    expect(helper.connected()).toHaveLength(3);
+  });
+
+  it('drains a replaced tunnel at the deadline when its replacement never carries a route', async () => {
+    addPeers(1, 2, 3);
+    const m = manager({ clientCount: 1 });
+    await m.tick();
+    const [old] = m.tunnels();
+    m.markUp(old!.device);
+    m.requestRotation(old!.prefix);
+    await m.tick();
+    const replacement = helper.connected()[1]!;
+    m.markUp(replacement);
+    now += drainDeadlineMs(HELLO_S) - 1;
+    await m.tick();
+    expect(helper.calls).not.toContain(`drain ${old!.device}`);
+    now += 1;
+    await m.tick();
+    expect(helper.calls).toContain(`drain ${old!.device}`);
+  });
+
+  it('rotates a tunnel on request: a new tunnel to another peer, then drain and close of the old one', async () => {
+    addPeers(1, 2, 3);
+    const m = manager();
+    await m.tick();
+    const [old, kept] = m.tunnels();
+    for (const t of [old!, kept!]) m.markUp(t.device);
+    expect(() => m.requestRotation(prefix(7))).toThrow(/no outgoing tunnel/);
+    expect(m.requestRotation(old!.device)).toBe(old!.device);
+    await m.tick();
+    const replacement = helper.connected()[2]!;
+    expect([dev(1), dev(2), dev(3)]).toContain(replacement);
+    expect([old!.device, kept!.device]).not.toContain(replacement);
+    expect(() => m.requestRotation(old!.prefix)).toThrow(/already being replaced/);
+    m.markUp(replacement);
+    links.devices.set(replacement, { routeCount: 1, rttMs: null });
+    links.devices.set(old!.device, { routeCount: 2, rttMs: null });
+    await m.tick();
+    expect(helper.calls).toContain(`drain ${old!.device}`);
+    links.devices.set(old!.device, { routeCount: 0, rttMs: null });
+    links.throughUs.set(old!.device, 1); // the far end still routes something through us
+    now += drainGraceMs(HELLO_S);
+    await m.tick();
+    expect(helper.calls).not.toContain(`disconnect ${old!.device}`);
+    links.throughUs.set(old!.device, 0);
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${old!.device}`);
+    expect(
+      m
+        .tunnels()
+        .map((t) => t.device)
+        .sort(),
+    ).toEqual([kept!.device, replacement].sort());
+    expect(helper.connected()).toHaveLength(3);
+  });
+
+  it('never gives a drained device name to a new tunnel', async () => {
+    addPeers(1);
+    const m = manager({ clientCount: 1 });
+    m.adopt([], [dev(1, 0)]);
+    await m.tick();
+    expect(helper.connected()).toEqual([dev(1, 1)]);
   });
 
   it('keeps the tunnel being replaced when its replacement fails', async () => {
@@ -367,13 +446,17 @@ describe('tunnel manager', () => {
     addPeers(1, 2);
     const m = manager();
     m.adopt([
-      { device: clientDevice(prefix(1)), peerName: peerName(prefix(1)), up: true },
-      { device: 'vfbc-elsewhere', peerName: peerName(prefix(2)), up: true },
+      { device: dev(1, 3), peerName: peerName(prefix(1)), up: true },
+      { device: 'vfbs-udp', peerName: peerName(prefix(2)), up: true },
+      { device: dev(2, 0), up: true },
     ]);
-    expect(m.tunnels()).toMatchObject([{ prefix: prefix(1), state: 'up', slot: 'explorer' }]);
+    // matched by the peer name, whatever the instance in the device name
+    expect(m.tunnels()).toMatchObject([
+      { prefix: prefix(1), device: dev(1, 3), state: 'up', slot: 'explorer' },
+    ]);
     await m.tick();
-    expect(helper.connected()).toEqual([clientDevice(prefix(2))]);
-    expect(helper.babelDevices).toEqual([clientDevice(prefix(1)), clientDevice(prefix(2))].sort());
+    expect(helper.connected()).toEqual([dev(2)]);
+    expect(helper.babelDevices).toEqual([dev(1, 3), dev(2)].sort());
   });
 
   it('forgets tunnels the helper lost without blaming the peer', async () => {
@@ -384,6 +467,6 @@ describe('tunnel manager', () => {
     expect(m.tunnels()).toEqual([]);
     expect(peers.get(prefix(1))!.consecutiveFailures).toBe(0);
     await m.tick();
-    expect(helper.connected()).toEqual([clientDevice(prefix(1)), clientDevice(prefix(1))]);
+    expect(helper.connected()).toEqual([dev(1), dev(1)]);
   });
 });

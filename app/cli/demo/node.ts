@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Logger, LogLevel } from '../../core/log';
+import { requestRotation } from '../../core/node/control-client';
+import { NODE_FILES } from '../../core/node/node-state';
 import { NodeStatusSchema, type NodeStatus } from '../../core/node/status';
 import type { Netns } from './netns';
 import { ProbeAgent } from './prober';
@@ -167,6 +169,11 @@ export class MeshNode {
   async status(): Promise<NodeStatus> {
     const out = await runVifibnet(this.ns, ['status', '--state-dir', this.stateDir, '--json'], 20_000);
     return NodeStatusSchema.parse(JSON.parse(out));
+  }
+
+  /** Asks the engine to rotate its outgoing tunnel to `peer` (prefix or device) now; returns the device. */
+  rotate(peer: string): Promise<string> {
+    return requestRotation(join(this.stateDir, NODE_FILES.control), peer);
   }
 
   /** The last lines of the engine's and the helper's logs, for diagnostics. */

@@ -7,8 +7,14 @@ import { createHash } from 'node:crypto';
 import { formatAddress, formatPrefix, parsePrefix, type Prefix } from '../../registry/ipv6';
 import { nodeName, parseNodeName } from '../../registry/node-name';
 
-/** Prefix of the device names of outgoing tunnels (`vfbc-` + 8 hex digits: 13 characters). */
+/**
+ * Prefix of the device names of outgoing tunnels: `vfbc-` + 6 hex digits of the peer + 2 hex
+ * digits of the instance (13 characters).
+ */
 export const CLIENT_DEVICE_PREFIX = 'vfbc-';
+
+/** Distinct instance numbers of the tunnels to one peer (two hex digits). */
+export const CLIENT_DEVICE_INSTANCES = 256;
 
 function prefixOrThrow(prefix: string): Prefix {
   const parsed = parsePrefix(prefix);
@@ -41,10 +47,14 @@ export function prefixOfName(name: string): string | null {
 }
 
 /**
- * The device of the outgoing tunnel to `prefix`: one per peer and stable across restarts, so an
- * adopted tunnel keeps its name and a second tunnel to the same peer cannot exist.
+ * The device of instance `instance` (0–255) of an outgoing tunnel to `prefix`. Each tunnel gets
+ * a fresh instance: babeld keeps a drained device's filters until it restarts, so a name is
+ * never given to a second tunnel while babeld runs (the helper refuses it). An adopted tunnel is
+ * matched by its peer name, not by its device name.
  */
-export function clientDevice(prefix: string): string {
+export function clientDevice(prefix: string, instance: number): string {
+  if (!Number.isInteger(instance) || instance < 0 || instance >= CLIENT_DEVICE_INSTANCES)
+    throw new Error(`bad tunnel instance ${instance}`);
   const digest = createHash('sha256').update(canonicalPrefix(prefix)).digest('hex');
-  return `${CLIENT_DEVICE_PREFIX}${digest.slice(0, 8)}`;
+  return `${CLIENT_DEVICE_PREFIX}${digest.slice(0, 6)}${instance.toString(16).padStart(2, '0')}`;
 }

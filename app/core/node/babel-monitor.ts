@@ -7,7 +7,7 @@
  */
 import { BabelLocalClient } from '../babel/local-client';
 import { BABEL_INFINITY } from '../babel/dump-parser';
-import type { LinkStats } from '../babel/routing-table';
+import type { LinkStats, RoutingTable } from '../babel/routing-table';
 import type { Logger } from '../log';
 import { formatPrefix, parsePrefix } from '../../registry/ipv6';
 import type { IncomingLink, LinkAttributes, LinkView } from './tunnel-ports';
@@ -25,6 +25,11 @@ export class BabelMonitor implements LinkView {
   /** True while the client follows babeld. */
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** The routing table of the babeld followed, or null before {@link attach}. */
+  get table(): RoutingTable | null {
+    return this.client?.table ?? null;
   }
 
   /**
@@ -54,6 +59,15 @@ export class BabelMonitor implements LinkView {
     if (!this.client) return undefined;
     this.stats ??= this.client.table.interfaceStats();
     return this.stats.get(device);
+  }
+
+  /** See {@link LinkView.routesThroughUs}. */
+  routesThroughUs(device: string, drainMetric: number): number {
+    let count = 0;
+    for (const route of this.client?.table.routes.values() ?? [])
+      if (route.ifname === device && route.refmetric >= drainMetric && route.refmetric < BABEL_INFINITY)
+        count += 1;
+    return count;
   }
 
   /** Neighbours on the listener devices, with the prefix each originates. */

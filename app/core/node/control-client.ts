@@ -1,11 +1,11 @@
 /**
- * Reading a running node's status through its control socket (control-server.ts).
+ * Requests to a running node's control socket (control-server.ts): its status, a tunnel rotation.
  */
 import { connect } from 'node:net';
 import { z } from 'zod';
 import { NodeStatusSchema, type NodeStatus } from './status';
 
-/** Deadline of a status request. */
+/** Deadline of a control request. */
 export const STATUS_TIMEOUT_MS = 5_000;
 
 const Answer = z.union([
@@ -13,7 +13,12 @@ const Answer = z.union([
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
 
-/** Why the status could not be read. */
+const RotateAnswer = z.union([
+  z.object({ ok: z.literal(true), device: z.string() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+
+/** Why a request failed. */
 export class ControlError extends Error {
   /** Creates the error; `notRunning` when nothing listens on the socket. */
   constructor(
@@ -25,8 +30,8 @@ export class ControlError extends Error {
   }
 }
 
-/** Asks the node listening on `path` for its status. */
-export function readNodeStatus(path: string, timeoutMs = STATUS_TIMEOUT_MS): Promise<NodeStatus> {
+/** Sends one request line to the node listening on `path` and resolves with its parsed answer. */
+function request(path: string, line: object, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let buffer = '';
@@ -48,23 +53,40 @@ export function readNodeStatus(path: string, timeoutMs = STATUS_TIMEOUT_MS): Pro
       ),
     );
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('{"op":"status"}\n'));
+    socket.on('connect', () => socket.write(`${JSON.stringify(line)}\n`));
     socket.on('data', (chunk: string) => {
       buffer += chunk;
       const nl = buffer.indexOf('\n');
       if (nl < 0) return;
       socket.destroy();
-      let json: unknown;
       try {
-        json = JSON.parse(buffer.slice(0, nl));
+        resolve(JSON.parse(buffer.slice(0, nl)));
       } catch {
-        json = undefined;
+        resolve(undefined);
       }
-      const answer = Answer.safeParse(json);
-      if (!answer.success)
-        reject(new ControlError(`the node answered something unexpected on ${path}`, false));
-      else if (!answer.data.ok) reject(new ControlError(answer.data.error, false));
-      else resolve(answer.data.status);
     });
   });
+}
+
+/** Asks the node listening on `path` for its status. */
+export async function readNodeStatus(path: string, timeoutMs = STATUS_TIMEOUT_MS): Promise<NodeStatus> {
+  const answer = Answer.safeParse(await request(path, { op: 'status' }, timeoutMs));
+  if (!answer.success) throw new ControlError(`the node answered something unexpected on ${path}`, false);
+  if (!answer.data.ok) throw new ControlError(answer.data.error, false);
+  return answer.data.status;
+}
+
+/**
+ * Asks the node listening on `path` to rotate its outgoing tunnel to `peer` (a peer prefix or a
+ * device name) now; resolves with the device being replaced (control-server.ts).
+ */
+export async function requestRotation(
+  path: string,
+  peer: string,
+  timeoutMs = STATUS_TIMEOUT_MS,
+): Promise<string> {
+  const answer = RotateAnswer.safeParse(await request(path, { op: 'rotate', peer }, timeoutMs));
+  if (!answer.success) throw new ControlError(`the node answered something unexpected on ${path}`, false);
+  if (!answer.data.ok) throw new ControlError(answer.data.error, false);
+  return answer.data.device;
 }

@@ -1,8 +1,12 @@
 /**
- * The node's local control socket (`<state dir>/node.sock`), read by `vifibnet status`: JSON
- * lines, one request `{"op":"status"}` answered `{"ok":true,"status":{…}}`. The socket file is
- * mode 0600 in the 0700 state directory, so the kernel lets only the node's own user (and root)
- * connect.
+ * The node's local control socket (`<state dir>/node.sock`): JSON lines, one answer per request.
+ * - `{"op":"status"}` → `{"ok":true,"status":{…}}` (read by `vifibnet status`);
+ * - `{"op":"rotate","peer":"<prefix or device>"}` → `{"ok":true,"device":"vfbc-…"}`: replaces
+ *   that outgoing tunnel now, through the same path as a tunnel refresh (a new tunnel to another
+ *   peer, then a drain of this one once babel routes over the new one, then its close); the
+ *   answer comes when the request is queued, the status counters show the progress.
+ * Errors answer `{"ok":false,"error":"…"}`. The socket file is mode 0600 in the 0700 state
+ * directory, so the kernel lets only the node's own user (and root) connect.
  */
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -10,6 +14,14 @@ import type { NodeStatus } from './status';
 
 /** Longest request line accepted. */
 const MAX_REQUEST_BYTES = 1024;
+
+/** What the control socket serves. */
+export interface ControlHandlers {
+  /** The node's status. */
+  status: () => NodeStatus;
+  /** Queues the rotation of the outgoing tunnel to a peer prefix or device; returns the device. */
+  rotate: (target: string) => string;
+}
 
 /** A listening control socket. */
 export class ControlServer {
@@ -21,12 +33,12 @@ export class ControlServer {
     readonly path: string,
   ) {}
 
-  /** Listens on `path` (replacing a stale socket file) and answers from `status`. */
-  static async start(path: string, status: () => NodeStatus): Promise<ControlServer> {
+  /** Listens on `path` (replacing a stale socket file) and answers with `handlers`. */
+  static async start(path: string, handlers: ControlHandlers): Promise<ControlServer> {
     await rm(path, { force: true });
     const server = createServer();
     const control = new ControlServer(server, path);
-    server.on('connection', (socket) => control.serve(socket, status));
+    server.on('connection', (socket) => control.serve(socket, handlers));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => {
@@ -38,7 +50,7 @@ export class ControlServer {
     return control;
   }
 
-  private serve(socket: Socket, status: () => NodeStatus): void {
+  private serve(socket: Socket, handlers: ControlHandlers): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -50,7 +62,7 @@ export class ControlServer {
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl).trim();
         pending = pending.slice(nl + 1);
-        if (line) socket.write(`${JSON.stringify(answer(line, status))}\n`);
+        if (line) socket.write(`${JSON.stringify(answer(line, handlers))}\n`);
       }
       if (pending.length > MAX_REQUEST_BYTES) socket.destroy();
     });
@@ -64,14 +76,29 @@ export class ControlServer {
   }
 }
 
-function answer(line: string, status: () => NodeStatus): object {
+function answer(line: string, handlers: ControlHandlers): object {
   let request: unknown;
   try {
     request = JSON.parse(line);
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  if (typeof request === 'object' && request !== null && (request as { op?: unknown }).op === 'status')
-    return { ok: true, status: status() };
-  return { ok: false, error: 'unknown request; the only one is {"op":"status"}' };
+  const r = (typeof request === 'object' && request !== null ? request : {}) as {
+    op?: unknown;
+    peer?: unknown;
+  };
+  if (r.op === 'status') return { ok: true, status: handlers.status() };
+  if (r.op === 'rotate') {
+    if (typeof r.peer !== 'string' || r.peer.length === 0 || r.peer.length > 64)
+      return { ok: false, error: 'rotate needs "peer": a peer prefix or a device name' };
+    try {
+      return { ok: true, device: handlers.rotate(r.peer) };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return {
+    ok: false,
+    error: 'unknown request; the requests are {"op":"status"} and {"op":"rotate","peer":"…"}',
+  };
 }

@@ -15,8 +15,9 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { HelperSnapshotT } from '../../../helper/protocol';
-import type { NetworkConfigT } from '../../registry/network-config';
+import type { NetworkConfigT, NetworkParametersT } from '../../registry/network-config';
 import type { EndpointT, SignedEnvelopeT } from '../../registry/protocol';
+import type { RoutingTable } from '../babel/routing-table';
 import { ExchangeServer } from '../exchange/server';
 import { EXCHANGE_PORT } from '../exchange/messages';
 import { NeighbourKnowledge } from '../exchange/knowledge';
@@ -37,6 +38,8 @@ import { zeroCounters, type NodeStatus } from './status';
 import { TunnelManager } from './tunnel-manager';
 import { advertisableAddresses, listenerEndpoints, machineAddresses } from './underlay';
 
+/** The OpenVPN listener's default UDP port. */
+export const DEFAULT_LISTEN_PORT = 1194;
 /** Period of the tunnel manager's tick. */
 export const TICK_MS = 1_000;
 /** Deadline of each registry call made by a running node. */
@@ -58,6 +61,21 @@ export interface NodeOptions {
   underlayAddresses: readonly string[];
   /** Root logger. */
   logger: Logger;
+  /**
+   * This machine's own values of some network parameters (the desktop app's settings), applied
+   * over the registry's signed config at start; the registry's values otherwise.
+   */
+  tuning?: Partial<NetworkParametersT>;
+  /** The registry to use instead of the one in `node.json` (the desktop app's setting). */
+  registryUrl?: string;
+}
+
+/** Babel settings {@link NodeEngine.configureBabel} changes on a running node. */
+export interface BabelTuning {
+  /** Hello interval, s. */
+  helloInterval: number;
+  /** Whether tunnels run in babel's wireless mode. */
+  wireless: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,6 +122,7 @@ export class NodeEngine {
   private timer: NodeJS.Timeout | null = null;
   private cycle: Promise<void> = Promise.resolve();
   private lastTunnelPeers = '';
+  private paused = false;
 
   private constructor(
     private readonly options: NodeOptions,
@@ -111,7 +130,7 @@ export class NodeEngine {
     private readonly peers: PeerDb,
   ) {
     this.log = options.logger;
-    this.config = state.config;
+    this.config = { ...state.config, ...options.tuning };
     this.crlPem = readStateFile(state.dir, NODE_FILES.crl) ?? null;
     this.monitor = new BabelMonitor(this.log.child('babel'));
     const registry = new RegistryClient(state.registryUrl, REGISTRY_TIMEOUT_MS);
@@ -120,7 +139,8 @@ export class NodeEngine {
 
   /** Starts a node; resolves once the first setup is done (the node is ready). */
   static async start(options: NodeOptions): Promise<NodeEngine> {
-    const state = loadNodeState(options.stateDir);
+    const loaded = loadNodeState(options.stateDir);
+    const state = { ...loaded, registryUrl: options.registryUrl ?? loaded.registryUrl };
     const peers = await PeerDb.open(join(state.dir, NODE_FILES.peers), {
       logger: options.logger.child('peers'),
     });
@@ -132,6 +152,54 @@ export class NodeEngine {
       throw err;
     }
     return engine;
+  }
+
+  /**
+   * Replaces the outgoing tunnel to `target` (peer prefix or device) at the next tick, as a
+   * refresh would; returns its device (the control socket's `rotate`). Throws when there is none.
+   */
+  rotate(target: string): string {
+    if (!this.manager || this.stopped) throw new Error('the node is not running');
+    return this.manager.requestRotation(target);
+  }
+
+  /** The babel routing table the node follows (null before babeld's socket is known). */
+  babelTable(): RoutingTable | null {
+    return this.monitor.table;
+  }
+
+  /** True while the helper connection is up. */
+  get helperConnected(): boolean {
+    return this.helper?.connected ?? false;
+  }
+
+  /**
+   * Applies a new hello interval and link mode to babeld on every tunnel device through the
+   * helper's `babel.configure`, which rewrites the interface lines without restarting babeld (the
+   * mesh stays up). Tunnels opened later use them too. Throws when the node is not running.
+   */
+  async configureBabel(tuning: BabelTuning): Promise<void> {
+    const { tunnels, manager } = this;
+    if (!tunnels || !manager || this.stopped) throw new Error('the node is not running');
+    const helloInterval = tuning.helloInterval;
+    this.config = { ...this.config, helloInterval, wirelessDefault: tuning.wireless };
+    await tunnels.setBabel(
+      { helloInterval, linkType: tunnelLinkType(tuning.wireless) },
+      manager.clientDevices(),
+    );
+  }
+
+  /**
+   * Starts a planned pause (the machine is about to sleep): the tunnel manager stops ticking, so
+   * no tunnel is judged or replaced while timers are unreliable. Periodic jobs go on.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Ends the pause: the next tick (within {@link TICK_MS}) re-verifies every tunnel. */
+  resume(): void {
+    this.paused = false;
   }
 
   /** The node's status, as the control socket serves it. */
@@ -155,7 +223,7 @@ export class NodeEngine {
 
   private async setUp(): Promise<void> {
     const [config, crl] = await Promise.all([this.sync.refreshConfig(), this.sync.fetchCrl()]);
-    if (config) this.config = config;
+    if (config) this.config = { ...config, ...this.options.tuning };
     if (crl) this.crlPem = crl;
     const helper = await this.log.step('Connecting to the helper', () =>
       connectHelper(this.options.helperSocket, this.log),
@@ -176,7 +244,10 @@ export class NodeEngine {
       if (event.event === 'tunnel.up') manager.markUp(event.data.device);
       else if (event.event === 'tunnel.down') manager.markDown(event.data.device);
     });
-    manager.adopt((snapshot?.openvpn ?? []).filter((o) => o.role === 'client'));
+    manager.adopt(
+      (snapshot?.openvpn ?? []).filter((o) => o.role === 'client'),
+      snapshot?.babel?.drained ?? [],
+    );
     await this.log.step('Starting babeld on the tunnel devices', () =>
       tunnels.setClientDevices(manager.clientDevices()),
     );
@@ -293,7 +364,10 @@ export class NodeEngine {
       { address: `[${state.address}]:${EXCHANGE_PORT}` },
     );
     this.responder = await ProbeResponder.start(probePort(this.options.listenPort));
-    this.control = await ControlServer.start(join(state.dir, NODE_FILES.control), () => this.status());
+    this.control = await ControlServer.start(join(state.dir, NODE_FILES.control), {
+      status: () => this.status(),
+      rotate: (target) => this.rotate(target),
+    });
   }
 
   private knownRecords(count: number): SignedEnvelopeT[] {
@@ -340,7 +414,7 @@ export class NodeEngine {
   private async runCycle(): Promise<void> {
     const manager = this.manager!;
     // without the helper (or while its state is restored) a failed open is not the peer's fault
-    if (this.helper?.connected && !this.restoring) {
+    if (this.helper?.connected && !this.restoring && !this.paused) {
       try {
         await manager.tick();
       } catch (err) {

@@ -36,7 +36,7 @@ export class HelperTunnels implements TunnelHelper {
   /** Creates the port. */
   constructor(
     private readonly client: HelperClient,
-    private readonly babel: BabelSettings,
+    private babel: BabelSettings,
   ) {}
 
   private serial<T>(action: () => Promise<T>): Promise<T> {
@@ -65,9 +65,19 @@ export class HelperTunnels implements TunnelHelper {
     await this.serial(() => this.client.call('babel.configure', { helloInterval, interfaces, redistribute }));
   }
 
-  /** Raises (or with null restores) the babel rxcost of `device`. */
-  async setCost(device: string, rxcost: number | null): Promise<void> {
-    await this.serial(() => this.client.call('babel.setCost', { interface: device, rxcost }));
+  /** Changes the hello interval and link type, and reconfigures babeld on the listeners and `devices`. */
+  async setBabel(
+    change: Pick<BabelSettings, 'helloInterval' | 'linkType'>,
+    devices: readonly string[],
+  ): Promise<void> {
+    this.babel = { ...this.babel, ...change };
+    await this.setClientDevices(devices);
+  }
+
+  /** Drains `device` in babel (final: close the tunnel afterwards); returns the metric added. */
+  async drain(device: string): Promise<number> {
+    const { metric } = await this.serial(() => this.client.call('babel.drain', { interface: device }));
+    return metric;
   }
 
   /** Stops the tap client `device`; the helper removes it from babeld. */

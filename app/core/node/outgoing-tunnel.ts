@@ -5,8 +5,11 @@
  */
 import type { DrainReason, SlotKind } from '../selection/types';
 
-/** Why a tunnel is drained: the policy's reasons, or the node shutting down. */
-export type TunnelDrainReason = DrainReason | 'shutdown';
+/**
+ * Why a tunnel is drained: the policy's reasons, the node shutting down, a `rotate` request on
+ * the control socket, or a drain the helper already had when this process adopted the tunnel.
+ */
+export type TunnelDrainReason = DrainReason | 'shutdown' | 'rotate' | 'resumed';
 
 /** Settles a promise from outside, so a long action can be logged with `logger.step`. */
 export class Outcome {
@@ -35,7 +38,7 @@ export class Outcome {
 
 /** An outgoing tunnel. Times are ms since the epoch. */
 export interface OutgoingTunnel {
-  /** The helper's tap client device (see addressing.clientDevice). */
+  /** The helper's tap client device, unique per tunnel (see addressing.clientDevice). */
   device: string;
   /** The peer's prefix. */
   prefix: string;
@@ -47,6 +50,8 @@ export interface OutgoingTunnel {
   state: 'opening' | 'up' | 'draining';
   /** When it was opened. */
   openedAt: number;
+  /** When it came up, or null while opening. */
+  upAt: number | null;
   /** True while the helper reports the OpenVPN session up. */
   sessionUp: boolean;
   /** Since when the session has been down after it was up once, or null. */
@@ -55,10 +60,15 @@ export interface OutgoingTunnel {
   routeCount: number;
   /** RTT to the peer: babel's measurement on the tunnel, else our last probe; null when unknown. */
   rttMs: number | null;
-  /** Device of the tunnel this one replaces, drained once this one is up. */
-  replaces: string | null;
+  /**
+   * The tunnel this one replaces and why: drained once babel routes over this one (or at the
+   * replacement deadline), or null.
+   */
+  replaces: { device: string; reason: TunnelDrainReason } | null;
   /** When draining started, or null. */
   drainStartedAt: number | null;
+  /** The metric the helper's drain added (known once it answered), or null. */
+  drainMetric: number | null;
   /** Settles when the tunnel comes up (or fails to); logged as one step. */
   opened: Outcome;
   /** Settles when a drain ends with the close; logged as one step. */

@@ -10,17 +10,25 @@
  * 2. a tunnel that did not come up within {@link UP_DEADLINE_MS}, or whose session stayed down
  *    that long after being up, is closed and counted as a failure of the peer in the peer DB
  *    (a tunnel that comes up counts as a success);
- * 3. a draining tunnel is closed once no babel route uses it, or at the drain deadline;
- * 4. the policy decides; candidates it needs RTTs of are probed and it decides again with the
- *    same seed; its drains start at once, except that a tunnel being replaced is drained only
- *    once its replacement is up (no gap); its opens start.
+ * 3. a draining tunnel is closed once no babel route of ours uses it and the grace period
+ *    ({@link drainGraceMs}) has passed, or at the drain deadline ({@link drainDeadlineMs});
+ * 4. a tunnel being replaced starts draining once babel routes over its replacement (the
+ *    replacement carries an installed route), or when the replacement has been up for the drain
+ *    deadline without one: never while only the OpenVPN session is up;
+ * 5. a pending {@link TunnelManager.requestRotation} opens a replacement for that tunnel (the
+ *    policy fills the slot as if it were empty, the peer of the rotated tunnel excluded), else the
+ *    policy decides; candidates it needs RTTs of are probed and it decides again with the same
+ *    seed; its drains start at once, except for replaced tunnels (step 4); its opens start.
  *
- * Draining (graceful removal): the tunnel's babel rxcost is raised to {@link DRAIN_RXCOST}
- * (helper `babel.setCost`), which is what the peer pays to reach us over it, so the peer moves its
- * routes to other paths; then the manager waits until no route of ours uses the tunnel, or
- * {@link drainDeadlineMs}, and closes it. Babel on our side switches at once when the device goes
- * (it keeps the alternatives in its table); the peer's side, a tap server whose device stays up,
- * would otherwise need its neighbour timeout (≈ 5 s, helper/ops/openvpn.ts).
+ * Draining (graceful removal): the helper's `babel.drain` adds a fixed metric to the routes
+ * learnt over the tunnel and announced on it, without flushing the neighbour, so both ends move
+ * their traffic to other paths while the link stays up. The tunnel is closed once no route of
+ * ours uses it, the far end announces nothing back through it at the drain metric (best effort:
+ * babeld stores such an update only if it has an entry for it), and the grace period
+ * ({@link DRAIN_GRACE_HELLOS}), by which the far end has switched too, has passed. A drain is final: babeld keeps the
+ * filters until it restarts, so every tunnel gets a fresh device name (addressing.clientDevice)
+ * and a drained name is never used again by this process (nor, from the helper's snapshot, after
+ * a restart).
  *
  * Incoming tunnels cannot be closed one by one (one tap server carries them all): a policy drain
  * of one is left to the other end, which reaches the same decision (duplicates are settled by
@@ -36,7 +44,14 @@ import type {
   SelectionInput,
   SlotKind,
 } from '../selection/types';
-import { clientDevice, peerName, prefixOfName } from './addressing';
+import {
+  CLIENT_DEVICE_INSTANCES,
+  CLIENT_DEVICE_PREFIX,
+  clientDevice,
+  peerName,
+  prefixOfName,
+} from './addressing';
+import { formatPrefix, parsePrefix } from '../../registry/ipv6';
 import { CandidateRtts } from './candidate-rtts';
 import { Outcome, type OutgoingTunnel, type TunnelDrainReason } from './outgoing-tunnel';
 import type { TunnelStatus } from './status';
@@ -45,11 +60,20 @@ import type { IncomingLink, TunnelManagerOptions } from './tunnel-ports';
 /** A tunnel that is not up this long after it was opened (or after its session went down) fails. */
 export const UP_DEADLINE_MS = 15_000;
 
-/** The rxcost a draining tunnel gets: above any plausible path through the mesh, below infinity. */
-export const DRAIN_RXCOST = 4_096;
+/**
+ * Hello intervals a drained tunnel stays open at least: four update intervals (4 hellos each).
+ * The far end hears our raised metrics within one, but when its alternatives are unfeasible it
+ * switches only after a seqno request round (measured in the 6-node e2e mesh: with 8 hellos a
+ * tap server still routed through the closed tunnel and lost ≈ 0.5–0.9 s after its neighbour
+ * timeout).
+ */
+export const DRAIN_GRACE_HELLOS = 16;
 
-/** Hello intervals a drain waits at most for the routes to move (babel needs ≈ 4 to switch). */
-export const DRAIN_HELLOS = 8;
+/**
+ * Hello intervals a drain waits at most for the routes to move, and a replacement at most for a
+ * route before the tunnel it replaces is drained anyway.
+ */
+export const DRAIN_DEADLINE_HELLOS = 32;
 
 /** Shortest drain deadline, for fast hello intervals (metric smoothing takes about a second). */
 export const MIN_DRAIN_MS = 4_000;
@@ -57,9 +81,14 @@ export const MIN_DRAIN_MS = 4_000;
 /** Most peers handed to the policy per decision (the most promising first). */
 export const MAX_SELECTION_PEERS = 500;
 
+/** How long a drained tunnel stays open at least, at hello interval `helloS`. */
+export function drainGraceMs(helloS: number): number {
+  return DRAIN_GRACE_HELLOS * helloS * 1000;
+}
+
 /** How long a drain may wait for routes to leave a tunnel, at hello interval `helloS`. */
 export function drainDeadlineMs(helloS: number): number {
-  return Math.max(MIN_DRAIN_MS, DRAIN_HELLOS * helloS * 1000);
+  return Math.max(MIN_DRAIN_MS, DRAIN_DEADLINE_HELLOS * helloS * 1000);
 }
 
 /** The address to try: rotated by the peer's failures, so a stale first address is not retried forever. */
@@ -73,6 +102,9 @@ export class TunnelManager {
   private incomingLinks: IncomingLink[] = [];
   private readonly incomingSince = new Map<string, number>();
   private readonly rtts = new CandidateRtts();
+  /** Device names drained while babeld may still hold their filters: never used again. */
+  private readonly retired = new Set<string>();
+  private pendingRotation: string | null = null;
   private lastRefreshAt: number;
   private stopping = false;
 
@@ -135,19 +167,44 @@ export class TunnelManager {
   }
 
   /**
-   * Takes over the client tunnels the helper already runs (after a restart of this process):
-   * each becomes an outgoing tunnel, up or still opening as the helper says.
+   * Takes over the client tunnels the helper already runs (after a restart of this process),
+   * matched by the peer name the helper recorded: each becomes an outgoing tunnel, up or still
+   * opening as the helper says. `retired` are the device names the helper's babeld holds drain
+   * filters for: never reused, and a running tunnel among them resumes its drain.
    */
-  adopt(clients: readonly { device: string; peerName?: string; up: boolean }[]): void {
+  adopt(
+    clients: readonly { device: string; peerName?: string; up: boolean }[],
+    retired: readonly string[] = [],
+  ): void {
+    for (const d of retired) this.retired.add(d);
     const now = this.o.now();
     for (const c of clients) {
       const prefix = c.peerName === undefined ? null : prefixOfName(c.peerName);
-      if (prefix === null || this.outgoing.has(c.device) || c.device !== clientDevice(prefix)) continue;
-      const t = this.track(prefix, this.freeSlot(), now);
+      if (prefix === null || this.outgoing.has(c.device) || !c.device.startsWith(CLIENT_DEVICE_PREFIX))
+        continue;
+      const t = this.track(prefix, this.freeSlot(), now, c.device);
       t.sessionUp = c.up;
       if (c.up) this.markUp(c.device);
       this.o.logger.info('Adopted a running tunnel', { peer: t.peer, device: t.device, up: c.up });
+      if (this.retired.has(c.device)) this.startDrain(t, 'resumed');
     }
+  }
+
+  /**
+   * Asks for the outgoing tunnel to `target` (a peer prefix or a device name) to be replaced at
+   * the next tick, as a refresh would replace it: a new tunnel to another peer, then the drain of
+   * this one once babel routes over the new one. Returns the device; throws when no such tunnel is
+   * up or it is already being replaced.
+   */
+  requestRotation(target: string): string {
+    const parsed = parsePrefix(target);
+    const prefix = parsed ? formatPrefix(parsed) : null;
+    const t = [...this.outgoing.values()].find((o) => o.device === target || o.prefix === prefix);
+    if (!t || t.state !== 'up') throw new Error(`no outgoing tunnel to ${target} is up`);
+    if (this.beingReplaced(t)) throw new Error(`the tunnel ${t.device} is already being replaced`);
+    if (this.stopping) throw new Error('the node is stopping');
+    this.pendingRotation = t.device;
+    return t.device;
   }
 
   /** The helper reports the session of `device` up. */
@@ -158,11 +215,10 @@ export class TunnelManager {
     t.downSince = null;
     if (t.state !== 'opening') return;
     t.state = 'up';
+    t.upAt = this.o.now();
     this.o.counters.tunnelsUp += 1;
     this.o.peers.recordSuccess(t.prefix);
     t.opened.succeed();
-    const victim = t.replaces === null ? undefined : this.outgoing.get(t.replaces);
-    if (victim && victim.state === 'up') this.startDrain(victim, 'fewest-routes');
   }
 
   /** The helper reports the session of `device` down. */
@@ -199,7 +255,12 @@ export class TunnelManager {
     this.refreshAttributes(now);
     await this.expire(now);
     await this.finishDrains(now);
-    if (!this.stopping) await this.decide(now);
+    if (this.stopping) return;
+    this.drainReplaced(now);
+    const rotation = this.pendingRotation === null ? undefined : this.outgoing.get(this.pendingRotation);
+    this.pendingRotation = null;
+    if (rotation?.state === 'up' && !this.beingReplaced(rotation)) await this.rotate(rotation, now);
+    else await this.decide(now);
   }
 
   private refreshAttributes(now: number): void {
@@ -224,21 +285,72 @@ export class TunnelManager {
   }
 
   private async finishDrains(now: number): Promise<void> {
+    const grace = drainGraceMs(this.o.helloIntervalS);
     const deadline = drainDeadlineMs(this.o.helloIntervalS);
     for (const t of [...this.outgoing.values()]) {
       if (t.state !== 'draining' || t.drainStartedAt === null) continue;
-      const routesGone = t.routeCount === 0;
-      if (!routesGone && now - t.drainStartedAt < deadline) continue;
+      const age = now - t.drainStartedAt;
+      const farEnd = t.drainMetric === null ? 1 : this.o.links.routesThroughUs(t.device, t.drainMetric);
+      const routesGone = t.routeCount === 0 && farEnd === 0;
+      if (!(routesGone && age >= grace) && age < deadline) continue;
       if (!routesGone)
         this.o.logger.info('Closing a drained tunnel that still carries routes', {
           peer: t.peer,
           routes: t.routeCount,
+          farEndRoutes: farEnd,
         });
       this.outgoing.delete(t.device);
       this.o.counters.tunnelsDrained += 1;
       await this.disconnect(t);
       t.drained.succeed();
     }
+  }
+
+  private beingReplaced(t: OutgoingTunnel): boolean {
+    return [...this.outgoing.values()].some((o) => o.replaces?.device === t.device);
+  }
+
+  private drainReplaced(now: number): void {
+    const deadline = drainDeadlineMs(this.o.helloIntervalS);
+    for (const t of this.outgoing.values()) {
+      if (t.state !== 'up' || t.replaces === null || t.upAt === null) continue;
+      const victim = this.outgoing.get(t.replaces.device);
+      if (victim?.state === 'up') {
+        if (t.routeCount === 0 && now - t.upAt < deadline) continue;
+        if (t.routeCount === 0)
+          this.o.logger.info(
+            'Draining a replaced tunnel although babel routes nothing over its replacement',
+            {
+              peer: victim.peer,
+              replacement: t.peer,
+            },
+          );
+        this.startDrain(victim, t.replaces.reason);
+      }
+      t.replaces = null;
+    }
+  }
+
+  /** Opens a replacement for `victim` the way a refresh would, decided as if its slot were empty. */
+  private async rotate(victim: OutgoingTunnel, now: number): Promise<void> {
+    const full = this.selectionInput(now);
+    const input: SelectionInput = {
+      ...full,
+      peers: full.peers.filter((p) => p.prefix !== victim.prefix),
+      tunnels: full.tunnels.filter((t) => t.id !== victim.device),
+      refreshDue: false,
+    };
+    let decision = selectTunnels(input);
+    if (decision.probe.length) {
+      await this.probeAll(decision.probe);
+      decision = selectTunnels({ ...input, candidateRtts: this.rtts.snapshot(this.o.now()) });
+    }
+    const [action] = decision.open;
+    if (!action) {
+      this.o.logger.warn('No peer to rotate a tunnel to; keeping it', { peer: victim.peer });
+      return;
+    }
+    await this.open({ ...action, reason: 'replace', replaces: victim.device }, now, 'rotate');
   }
 
   private selectionInput(now: number): SelectionInput {
@@ -251,7 +363,7 @@ export class TunnelManager {
       routeCount: t.routeCount,
       rttMs: t.rttMs,
       ageMs: now - t.openedAt,
-      draining: t.state === 'draining',
+      draining: t.state === 'draining' || this.beingReplaced(t),
     }));
     const theirs = this.incomingLinks.map((l): IncomingTunnel => ({
       id: `in:${l.prefix}`,
@@ -319,20 +431,31 @@ export class TunnelManager {
     return explorers < Math.min(EXPLORER_SLOTS, this.o.clientCount) ? 'explorer' : 'proximity';
   }
 
-  private track(prefix: string, slot: SlotKind, now: number): OutgoingTunnel {
+  /** A device name for a new tunnel to `prefix` that no tunnel uses and babeld never drained. */
+  private freshDevice(prefix: string): string | null {
+    for (let i = 0; i < CLIENT_DEVICE_INSTANCES; i++) {
+      const device = clientDevice(prefix, i);
+      if (!this.retired.has(device) && !this.outgoing.has(device)) return device;
+    }
+    return null;
+  }
+
+  private track(prefix: string, slot: SlotKind, now: number, device: string): OutgoingTunnel {
     const t: OutgoingTunnel = {
-      device: clientDevice(prefix),
+      device,
       prefix,
       peer: peerName(prefix),
       slot,
       state: 'opening',
       openedAt: now,
+      upAt: null,
       sessionUp: false,
       downSince: null,
       routeCount: 0,
       rttMs: this.rtts.get(prefix, now) ?? null,
       replaces: null,
       drainStartedAt: null,
+      drainMetric: null,
       opened: new Outcome(),
       drained: new Outcome(),
     };
@@ -340,11 +463,22 @@ export class TunnelManager {
     return t;
   }
 
-  private async open(action: OpenAction, now: number): Promise<void> {
+  private async open(
+    action: OpenAction,
+    now: number,
+    replaceReason: TunnelDrainReason = 'fewest-routes',
+  ): Promise<void> {
     const peer = this.o.peers.get(action.prefix);
-    if (!peer || this.outgoing.has(clientDevice(action.prefix))) return;
-    const t = this.track(peer.prefix, action.slot, now);
-    t.replaces = action.replaces;
+    if (!peer || [...this.outgoing.values()].some((o) => o.prefix === peer.prefix)) return;
+    const device = this.freshDevice(peer.prefix);
+    if (device === null) {
+      this.o.logger.warn('Every device name of this peer was drained while babeld runs; not opening', {
+        peer: peerName(peer.prefix),
+      });
+      return;
+    }
+    const t = this.track(peer.prefix, action.slot, now, device);
+    t.replaces = action.replaces === null ? null : { device: action.replaces, reason: replaceReason };
     this.lastRefreshAt = now;
     this.o.counters.tunnelsOpened += 1;
     const address = addressFor(peer);
@@ -372,11 +506,16 @@ export class TunnelManager {
     void this.o.logger
       .step(`Draining tunnel to ${t.peer}`, () => t.drained.promise, { reason, routes: t.routeCount })
       .catch(() => undefined);
-    this.o.helper.setCost(t.device, DRAIN_RXCOST).catch((err: unknown) =>
-      this.o.logger.warn('Could not raise the cost of a draining tunnel; closing at the deadline', {
-        device: t.device,
-        error: err instanceof Error ? err.message : String(err),
-      }),
+    this.retired.add(t.device);
+    this.o.helper.drain(t.device).then(
+      (metric) => {
+        t.drainMetric = metric;
+      },
+      (err: unknown) =>
+        this.o.logger.warn('Could not drain the tunnel in babel; closing at the deadline', {
+          device: t.device,
+          error: err instanceof Error ? err.message : String(err),
+        }),
     );
   }
 

@@ -31,6 +31,14 @@ export interface LinkView {
   device(device: string): LinkAttributes | undefined;
   /** The incoming tunnels. */
   incoming(): IncomingLink[];
+  /**
+   * Routes the far end of `device` still sends through us: learnt over it with a metric the far
+   * end announces at `drainMetric` or more (below infinity). Once a tunnel is drained, the far
+   * end's own route over it costs that much, and the far end (a tap server, split horizon off)
+   * announces its routes back over the tunnel, so this counts what it has not moved yet (as far
+   * as babeld stored those updates: it drops an unfeasible one it has no entry for).
+   */
+  routesThroughUs(device: string, drainMetric: number): number;
 }
 
 /** Where an outgoing tunnel goes. */
@@ -45,8 +53,11 @@ export interface TunnelHelper {
   connect(device: string, target: TunnelTarget): Promise<void>;
   /** Runs babeld on the listener devices and these client devices. */
   setClientDevices(devices: readonly string[]): Promise<void>;
-  /** Raises the babel rxcost of `device` (null restores the default). */
-  setCost(device: string, rxcost: number | null): Promise<void>;
+  /**
+   * Drains `device` in babel: routes over it cost more both ways, so both ends move away while
+   * the link stays up. Final: the device is closed afterwards. Resolves with the metric added.
+   */
+  drain(device: string): Promise<number>;
   /** Stops the tap client `device` and removes it (babeld forgets it). */
   disconnect(device: string): Promise<void>;
 }
