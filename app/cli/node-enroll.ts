@@ -1,13 +1,7 @@
 /** `vifibnet node enroll`: join a network with a token from its registry. */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { enrollNode } from '../core/registry-client/enroll';
+import { DEFAULT_STATE_DIR } from '../core/registry-client/state-dir';
 import { output, parseOptions, runReporting, UsageError } from './command';
-
-/** Default state directory: /var/lib/vifibnet as root, else ~/.local/state/vifibnet. */
-export const DEFAULT_STATE_DIR =
-  process.env.VIFIBNET_STATE_DIR ??
-  (process.getuid?.() === 0 ? '/var/lib/vifibnet' : join(homedir(), '.local', 'state', 'vifibnet'));
 
 const USAGE = '--registry URL --token TOKEN [--ca-fingerprint SHA256] [--state-dir DIR] [--json]';
 

@@ -2,21 +2,22 @@
  * `vifibnet node run`: run this machine's node of the mesh in the foreground, logging to stderr,
  * until SIGTERM or SIGINT, which drain and close the tunnels and stop babeld and the listener
  * through the helper (exit 0). Prints `node ready prefix=<p> address=<a>` on stderr once set up.
+ * With `--ui [PORT]` it also serves the web UI on 127.0.0.1 and prints its address, with the
+ * access token, once on stdout: `open http://127.0.0.1:PORT/?token=…`.
  */
 import { isIP } from 'node:net';
 import { DEFAULT_SOCKET_PATH } from '../../helper/protocol';
 import { createLogger, type LogLevel } from '../core/log';
-import { NodeEngine } from '../core/node/engine';
+import { DEFAULT_LISTEN_PORT, NodeEngine, type NodeOptions } from '../core/node/engine';
+import { LogRing } from '../core/node/log-ring';
 import { parseOptions, runReporting, UsageError } from './command';
-import { DEFAULT_STATE_DIR } from './node-enroll';
-
-/** The OpenVPN listener's default UDP port. */
-export const DEFAULT_LISTEN_PORT = 1194;
+import { DEFAULT_STATE_DIR } from '../core/registry-client/state-dir';
+import { checkRendererBuilt, normalizeUiFlag, startNodeUi, uiPort } from './node-ui';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 const USAGE =
-  '[--state-dir DIR] [--helper-socket PATH] [--listen-port 1194] [--underlay-address ADDR]… [--log-level debug|info|warn|error]';
+  '[--state-dir DIR] [--helper-socket PATH] [--listen-port 1194] [--underlay-address ADDR]… [--log-level debug|info|warn|error] [--ui [PORT]]';
 
 /** Resolves at the first SIGTERM or SIGINT; `dispose` removes the handlers. */
 function stopSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
@@ -36,12 +37,13 @@ function stopSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
 /** Entry point of `vifibnet node run`. */
 export function runNodeRun(args: string[]): Promise<number> {
   return runReporting('node run', USAGE, async () => {
-    const { values } = parseOptions(args, {
+    const { values } = parseOptions(normalizeUiFlag(args), {
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
       'helper-socket': { type: 'string', default: DEFAULT_SOCKET_PATH },
       'listen-port': { type: 'string', default: String(DEFAULT_LISTEN_PORT) },
       'underlay-address': { type: 'string', multiple: true, default: [] },
       'log-level': { type: 'string', default: process.env.VIFIBNET_LOG_LEVEL ?? 'info' },
+      ui: { type: 'string' },
     });
     const listenPort = Number(values['listen-port']);
     if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65534)
@@ -53,20 +55,26 @@ export function runNodeRun(args: string[]): Promise<number> {
       throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const bad = values['underlay-address'].find((a) => isIP(a) === 0);
     if (bad !== undefined) throw new UsageError(`--underlay-address takes an IP address, not ${bad}`);
+    const port = values.ui === undefined ? null : uiPort(values.ui);
+    if (port !== null) checkRendererBuilt();
 
     const signal = stopSignal();
     try {
-      const engine = await NodeEngine.start({
+      const logs = new LogRing((line) => void process.stderr.write(`${line}\n`));
+      const options: NodeOptions = {
         stateDir: values['state-dir'],
         helperSocket: values['helper-socket'],
         listenPort,
         underlayAddresses: values['underlay-address'],
-        logger: createLogger({ scope: 'node', level }),
-      });
+        logger: createLogger({ scope: 'node', level, sink: logs.sink }),
+      };
+      const engine = await NodeEngine.start(options);
       const { node } = engine.status();
       process.stderr.write(`node ready prefix=${node.prefix} address=${node.address}\n`);
+      const ui = port === null ? null : await startNodeUi(engine, options, logs, options.logger, port);
       await signal.received;
-      await engine.stop();
+      if (ui) await ui.dispose();
+      else await engine.stop();
     } finally {
       signal.dispose();
     }

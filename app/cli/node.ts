@@ -15,7 +15,7 @@ const NODE_COMMANDS = {
     run: lazy(async () => (await import('./node-enroll')).runNodeEnroll),
   },
   run: {
-    summary: 'run this node of the mesh until SIGTERM or SIGINT',
+    summary: 'run this node of the mesh until SIGTERM or SIGINT (--ui [PORT]: with the web UI)',
     run: lazy(async () => (await import('./node-run')).runNodeRun),
   },
 };

@@ -4,7 +4,7 @@ import { readNodeStatus } from '../core/node/control-client';
 import { NODE_FILES } from '../core/node/node-state';
 import { formatStatus } from '../core/node/status';
 import { output, parseOptions, runReporting } from './command';
-import { DEFAULT_STATE_DIR } from './node-enroll';
+import { DEFAULT_STATE_DIR } from '../core/registry-client/state-dir';
 
 const USAGE = '[--state-dir DIR] [--json]';
 

@@ -337,12 +337,21 @@ export const RecoveryQuery = z
   })
   .refine((q) => q.to === undefined || q.to > q.from, 'The end of the range must come after its start.');
 
+/**
+ * How an outage ended: the destination `recovered`, or the outage was cut short by a suspend, by
+ * the tracker stopping, or by the destination leaving the mesh (`forgotten`). Only recovered
+ * outages have a recovery time.
+ */
+export const OutageEnd = z.enum(['recovered', 'suspended', 'stopped', 'forgotten']);
+
 /** An interval during which a destination was unreachable; `end` is null while it lasts. */
 export const Outage = z.object({
   peer: NodeName.nullable(),
   start: Timestamp,
   end: Timestamp.nullable(),
   cause: Text,
+  /** How it ended; null while it lasts. */
+  endedBy: OutageEnd.nullable(),
 });
 
 /** A step of the reachability curve: from `at` on, `reachable` of `total` destinations answered. */
@@ -363,6 +372,10 @@ export const RecoveryHistory = z.object({
 /** Answer of `recovery.distribution`: of the outages that ended, the share that ended within each limit. */
 export const RecoveryDistribution = z.object({
   recovered: z.number().int().min(0),
+  /** Median recovery time in ms (nearest rank), or null when nothing recovered. */
+  medianMs: z.number().int().min(0).nullable(),
+  /** 95th percentile recovery time in ms (nearest rank), or null when nothing recovered. */
+  p95Ms: z.number().int().min(0).nullable(),
   buckets: z
     .array(z.object({ withinMs: z.number().int(), share: Share }))
     .refine(
@@ -424,6 +437,8 @@ export type RecoveryHistoryT = z.infer<typeof RecoveryHistory>;
 export type RecoveryDistributionT = z.infer<typeof RecoveryDistribution>;
 /** @see Outage */
 export type OutageT = z.infer<typeof Outage>;
+/** @see OutageEnd */
+export type OutageEndT = z.infer<typeof OutageEnd>;
 /** @see LogLine */
 export type LogLineT = z.infer<typeof LogLine>;
 /** @see LogLevel */

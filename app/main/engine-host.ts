@@ -41,13 +41,10 @@ export interface EngineHost {
 export type EngineHostFactory = () => Promise<EngineHost>;
 
 /**
- * The module of app/core/node that provides the desktop engine, relative to app/main: it exports
- * `createEngineHost`, an {@link EngineHostFactory}. Loaded lazily, so the shell starts (and
- * single-instance checks run) before the engine's dependencies load.
+ * What app/core/node/engine-host.ts exports: `createEngineHost`, an {@link EngineHostFactory}.
+ * The shell imports it lazily, so it starts (and single-instance checks run) before the engine's
+ * dependencies load.
  */
-export const ENGINE_HOST_MODULE = '../core/node/engine-host.ts';
-
-/** What {@link ENGINE_HOST_MODULE} exports. */
 export interface EngineHostModule {
   /** Starts the engine for the desktop shell. */
   createEngineHost: EngineHostFactory;
@@ -58,7 +55,7 @@ export function engineHostModule(value: unknown): EngineHostModule {
   const factory = (value as { createEngineHost?: unknown } | null)?.createEngineHost;
   if (typeof factory !== 'function') {
     throw new Error(
-      `${ENGINE_HOST_MODULE} does not export createEngineHost: the engine is not part of this build`,
+      'app/core/node/engine-host does not export createEngineHost: the engine is not part of this build',
     );
   }
   return { createEngineHost: factory as EngineHostFactory };

@@ -9,10 +9,10 @@ import { app } from 'electron';
 import { createLogger } from '../core/log';
 import { runDesktopApp } from './app-lifecycle';
 import { registerAppScheme } from './app-protocol';
-import { engineHostModule, ENGINE_HOST_MODULE, type EngineHostFactory } from './engine-host';
+import { engineHostModule, type EngineHostFactory } from './engine-host';
 
 const loadEngineHost: EngineHostFactory = async () =>
-  engineHostModule(await import(/* @vite-ignore */ ENGINE_HOST_MODULE)).createEngineHost();
+  engineHostModule(await import('../core/node/engine-host')).createEngineHost();
 
 registerAppScheme();
 runDesktopApp({

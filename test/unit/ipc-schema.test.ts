@@ -12,6 +12,7 @@ import {
   formatInvitation,
   isIpv6Address,
   listenerName,
+  Outage,
   parseInvitation,
   RecoveryDistribution,
   RecoveryQuery,
@@ -53,8 +54,21 @@ describe('API schema', () => {
   test('recovery queries and distributions are checked for consistency', () => {
     expect(RecoveryQuery.safeParse({ from: 10, to: 5 }).success).toBe(false);
     const buckets = [1_000, 5_000, 30_000, 120_000].map((withinMs) => ({ withinMs, share: 0.5 }));
-    expect(RecoveryDistribution.safeParse({ recovered: 2, buckets }).success).toBe(true);
-    expect(RecoveryDistribution.safeParse({ recovered: 2, buckets: buckets.slice(1) }).success).toBe(false);
+    const stats = { recovered: 2, medianMs: 800, p95Ms: 4_000 };
+    expect(RecoveryDistribution.safeParse({ ...stats, buckets }).success).toBe(true);
+    expect(RecoveryDistribution.safeParse({ ...stats, buckets: buckets.slice(1) }).success).toBe(false);
+    expect(RecoveryDistribution.safeParse({ recovered: 2, buckets }).success).toBe(false);
+    expect(
+      RecoveryDistribution.safeParse({ recovered: 0, medianMs: null, p95Ms: null, buckets }).success,
+    ).toBe(true);
+  });
+
+  test('an outage says how it ended, null while it lasts', () => {
+    const open = { peer: 'node-2', start: 1, end: null, cause: 'link cut', endedBy: null };
+    expect(Outage.safeParse(open).success).toBe(true);
+    expect(Outage.safeParse({ ...open, end: 5, endedBy: 'suspended' }).success).toBe(true);
+    expect(Outage.safeParse({ ...open, endedBy: 'vanished' }).success).toBe(false);
+    expect(Outage.safeParse({ peer: 'node-2', start: 1, end: null, cause: 'x' }).success).toBe(false);
   });
 
   test('IPv6 addresses are recognised without Node', () => {

@@ -5,14 +5,6 @@
  */
 import { RECOVERY_LIMITS_MS, type RecoveryDistributionT } from '../../ipc';
 
-/** The API's distribution, with the median and 95th percentile recovery times. */
-export interface RecoveryStats extends RecoveryDistributionT {
-  /** Median recovery time in ms (nearest rank), or null when nothing recovered. */
-  medianMs: number | null;
-  /** 95th percentile recovery time in ms (nearest rank), or null when nothing recovered. */
-  p95Ms: number | null;
-}
-
 /** The `p`-th percentile (0 < p ≤ 100) of ascending `sorted` values, by nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -23,7 +15,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
  * Statistics of recovery times `durationsMs` (any order). An outage counts as recovered within a
  * limit when it lasted at most that long.
  */
-export function recoveryStats(durationsMs: readonly number[]): RecoveryStats {
+export function recoveryStats(durationsMs: readonly number[]): RecoveryDistributionT {
   const sorted = [...durationsMs].sort((a, b) => a - b);
   const n = sorted.length;
   return {

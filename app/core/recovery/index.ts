@@ -9,8 +9,7 @@ export {
   type ProbeResult,
   type RecoveryTrackerOptions,
 } from './tracker';
-export { RecoveryStore, RETENTION_MS, type StoredHistory, type StoredOutage } from './store';
+export { RecoveryStore, RETENTION_MS } from './store';
 export { DEFAULT_RULES, type ReachabilityRules } from './reachability-machine';
-export type { RecoveryStats } from './distribution';
 export type { PeerResolver } from './route-observer';
 export type { OutageEnd } from './observation';

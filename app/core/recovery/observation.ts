@@ -3,7 +3,7 @@
  * records (state transitions, outages, timeline events). Plain data, no behaviour beyond a few
  * helpers on next hops, shared by the state machine, the store and the tracker.
  */
-import type { RecoveryEventT } from '../../ipc';
+import type { OutageEndT, RecoveryEventT } from '../../ipc';
 
 /** The next hop of a usable route: the neighbour's link-local address and the interface (tunnel). */
 export interface Hop {
@@ -34,10 +34,11 @@ export type Observation =
 export type ReachabilityState = 'up' | 'down' | 'none';
 
 /**
- * How an outage ended. Only `recovered` outages have a recovery time; the others were cut short
- * by a suspend, by the tracker stopping (or crashing), or by the destination leaving the mesh.
+ * How an outage ended (the API's `OutageEnd`). Only `recovered` outages have a recovery time; the
+ * others were cut short by a suspend, by the tracker stopping (or crashing), or by the
+ * destination leaving the mesh.
  */
-export type OutageEnd = 'recovered' | 'suspended' | 'stopped' | 'forgotten';
+export type OutageEnd = OutageEndT;
 
 /**
  * One output of the state machine, to be stored. `prefix` (and `peer`) null means the whole mesh.

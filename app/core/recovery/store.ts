@@ -19,9 +19,9 @@
  * the last moment the tracker was known to run (its last checkpoint or record).
  */
 import Database from 'better-sqlite3';
-import type { OutageT, RecoveryEventT, RecoveryHistoryT, RecoveryQueryT } from '../../ipc';
+import type { RecoveryDistributionT, RecoveryEventT, RecoveryHistoryT, RecoveryQueryT } from '../../ipc';
 import { createLogger, type Logger } from '../log';
-import { recoveryStats, type RecoveryStats } from './distribution';
+import { recoveryStats } from './distribution';
 import { reachabilitySamples, type StateChange } from './history';
 import type { OutageEnd, RecoveryRecord } from './observation';
 import { migrate, SCHEMA_VERSION } from './schema';
@@ -31,15 +31,6 @@ export const RETENTION_MS = 30 * 86_400_000;
 
 /** Most outages and events one history carries (the API's bounds); the latest are kept. */
 export const MAX_HISTORY_ROWS = 10_000;
-
-/** An outage as stored: the API's outage and how it ended (null while open). */
-export type StoredOutage = OutageT & { endedBy: OutageEnd | null };
-
-/** The API's history, with how each outage ended. */
-export interface StoredHistory extends RecoveryHistoryT {
-  /** Outages overlapping the range, oldest first. */
-  outages: StoredOutage[];
-}
 
 /** Options of {@link RecoveryStore.open}. */
 export interface RecoveryStoreOptions {
@@ -186,7 +177,7 @@ export class RecoveryStore {
    * For the mesh: the mesh's outages and every event; for a peer: its own outages and events, and
    * the suspends and resumes.
    */
-  history(query: RecoveryQueryT, now: number): StoredHistory {
+  history(query: RecoveryQueryT, now: number): RecoveryHistoryT {
     const range = rangeOf(query, now);
     const mesh = range.peer === null;
     const peerFilter = mesh ? '' : 'AND peer = @peer';
@@ -234,7 +225,7 @@ export class RecoveryStore {
   }
 
   /** Distribution of the recovery times of the outages (of the mesh, or of a peer) that recovered in the range. */
-  distribution(query: RecoveryQueryT, now: number): RecoveryStats {
+  distribution(query: RecoveryQueryT, now: number): RecoveryDistributionT {
     const range = rangeOf(query, now);
     const rows = this.query<{ ms: number }>(
       `SELECT end_at - start_at AS ms FROM outage

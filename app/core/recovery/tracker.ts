@@ -14,15 +14,14 @@
  * every {@link CHECKPOINT_INTERVAL_MS} that the tracker is alive (and purges history beyond
  * {@link RETENTION_MS} once an hour).
  */
-import type { RecoveryEventT, RecoveryQueryT } from '../../ipc';
+import type { RecoveryDistributionT, RecoveryEventT, RecoveryHistoryT, RecoveryQueryT } from '../../ipc';
 import { Emitter, type Disposable, type Event } from '../babel/emitter';
 import type { RoutingTable } from '../babel/routing-table';
 import { createLogger, type Logger } from '../log';
-import type { RecoveryStats } from './distribution';
 import type { RecoveryRecord } from './observation';
 import { ReachabilityMachine, type ReachabilityRules } from './reachability-machine';
 import { observationsOf, snapshotOf, type PeerResolver } from './route-observer';
-import { RETENTION_MS, type RecoveryStore, type StoredHistory } from './store';
+import { RETENTION_MS, type RecoveryStore } from './store';
 
 /** How often the tracker records that it is alive, and checks whether history needs purging. */
 export const CHECKPOINT_INTERVAL_MS = 60_000;
@@ -125,13 +124,13 @@ export class RecoveryTracker implements Disposable {
   }
 
   /** History for `query` (see {@link RecoveryStore.history}), including what was just recorded. */
-  history(query: RecoveryQueryT): StoredHistory {
+  history(query: RecoveryQueryT): RecoveryHistoryT {
     this.flush();
     return this.store.history(query, this.now());
   }
 
   /** Recovery-time distribution for `query` (see {@link RecoveryStore.distribution}). */
-  distribution(query: RecoveryQueryT): RecoveryStats {
+  distribution(query: RecoveryQueryT): RecoveryDistributionT {
     this.flush();
     return this.store.distribution(query, this.now());
   }

@@ -13,8 +13,14 @@ import {
   renameSync,
   writeSync,
 } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SignedConfig, type SignedConfigT } from '../../registry/protocol';
+
+/** Default state directory: /var/lib/vifibnet as root, else ~/.local/state/vifibnet. */
+export const DEFAULT_STATE_DIR =
+  process.env.VIFIBNET_STATE_DIR ??
+  (process.getuid?.() === 0 ? '/var/lib/vifibnet' : join(homedir(), '.local', 'state', 'vifibnet'));
 
 /** File names inside the state directory. */
 export const STATE_FILES = {

@@ -64,6 +64,8 @@ export function createFakeEngineHost(initial: SnapshotT = snapshotIn('disconnect
       distribution: vi.fn(() =>
         Promise.resolve({
           recovered: 0,
+          medianMs: null,
+          p95Ms: null,
           buckets: [1_000, 5_000, 30_000, 120_000].map((withinMs) => ({ withinMs, share: 0 })),
         }),
       ),

@@ -91,7 +91,13 @@ export function createFakeEngine(snapshot: SnapshotT = sampleSnapshot()) {
             { at: query.from + 1_004_400, reachable: 2, total: 2 },
           ],
           outages: [
-            { peer: 'node-2', start: query.from + 1_000_000, end: query.from + 1_004_400, cause: 'link cut' },
+            {
+              peer: 'node-2',
+              start: query.from + 1_000_000,
+              end: query.from + 1_004_400,
+              cause: 'link cut',
+              endedBy: 'recovered' as const,
+            },
           ],
           events: [
             {
@@ -114,6 +120,8 @@ export function createFakeEngine(snapshot: SnapshotT = sampleSnapshot()) {
       distribution: vi.fn(() =>
         Promise.resolve({
           recovered: 4,
+          medianMs: 2_000,
+          p95Ms: 12_000,
           buckets: [
             { withinMs: 1_000, share: 0.25 },
             { withinMs: 5_000, share: 0.75 },
