@@ -280,6 +280,22 @@ describe('tunnel manager', () => {
     expect(helper.calls.filter((c) => !c.startsWith('connect'))).toEqual([]);
   });
 
+  it('counts a peer whose session died while its tunnel drained as a failure, not a drain', async () => {
+    addPeers(1);
+    const m = manager({ clientCount: 1 });
+    await m.tick();
+    const device = dev(1);
+    m.markUp(device);
+    expect(peers.get(prefix(1))!.consecutiveFailures).toBe(0);
+    m.beginShutdown();
+    await m.tick();
+    m.markDown(device);
+    now += drainDeadlineMs(HELLO_S);
+    await m.tick();
+    expect(helper.calls).toContain(`disconnect ${device}`);
+    expect(peers.get(prefix(1))!.consecutiveFailures).toBe(1);
+  });
+
   it('closes a drained tunnel at the drain deadline even when routes stay on it', async () => {
     addPeers(1, 2, 3);
     const m = manager();

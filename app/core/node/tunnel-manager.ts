@@ -226,7 +226,7 @@ export class TunnelManager {
     const t = this.outgoing.get(device);
     if (!t) return;
     t.sessionUp = false;
-    if (t.state === 'up' && t.downSince === null) t.downSince = this.o.now();
+    if ((t.state === 'up' || t.state === 'draining') && t.downSince === null) t.downSince = this.o.now();
   }
 
   /** Forgets tunnels the helper no longer runs (it restarted): not the peer's fault. */
@@ -293,6 +293,11 @@ export class TunnelManager {
       const farEnd = t.drainMetric === null ? 1 : this.o.links.routesThroughUs(t.device, t.drainMetric);
       const routesGone = t.routeCount === 0 && farEnd === 0;
       if (!(routesGone && age >= grace) && age < deadline) continue;
+      if (t.downSince !== null) {
+        // the peer went away while we drained: that is its failure, not a completed drain
+        await this.fail(t, 'session down while draining');
+        continue;
+      }
       if (!routesGone)
         this.o.logger.info('Closing a drained tunnel that still carries routes', {
           peer: t.peer,
