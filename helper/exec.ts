@@ -1,6 +1,6 @@
 /**
  * The only way the helper runs programs: by absolute path, with an argv array, never through a
- * shell, with a clean environment and a deadline. Lint forbids exec/execSync and `shell: true`
+ * shell, with a clean environment and a deadline. Lint forbids exec/execSync and turning on the shell option
  * anywhere in helper/; this module is where spawning happens.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';

@@ -30,7 +30,6 @@ const FAILOVER_DEADLINE_MS = 30_000;
  */
 const ROTATION_DEADLINE_MS = 60_000;
 
-const root = process.getuid?.() === 0;
 const log = createLogger({ scope: 'e2e', level: 'info' });
 const figures: Record<string, number> = {};
 
@@ -58,7 +57,7 @@ function failuresIn(node: MeshNode, prefix: string): { failures: number; dead: b
   }
 }
 
-describe.skipIf(!root)('a 6-node mesh in network namespaces', () => {
+describe('a 6-node mesh in network namespaces', () => {
   let mesh: Mesh;
 
   beforeAll(async () => {
