@@ -5,8 +5,13 @@
  * carries the Content-Security-Policy header.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { protocol } from 'electron';
+import {
+  contentTypeOf,
+  rendererCsp,
+  rendererHeaders,
+  resolveStaticPath,
+} from '../core/ui-server/renderer-files';
 import { toDisposable, type Disposable } from './disposable';
 
 /** The scheme of the app's pages. */
@@ -17,41 +22,13 @@ export const APP_HOST = 'vifibnet';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /**
- * The CSP of every app page: only the app's own scripts, styles, images and fonts; no eval, no
- * inline script, no plugins, no frames, no forms, no base rewriting. The renderer talks to the
- * engine through the preload bridge, so it needs no network access beyond its own origin.
+ * The CSP of every app page. The renderer talks to the engine through the preload bridge, so it
+ * needs no network access beyond its own origin.
  */
-export const RENDERER_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
+export const RENDERER_CSP = rendererCsp("'self'");
 
 /** Headers of every app response besides its content type. */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': RENDERER_CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Cache-Control': 'no-store',
-};
+const SECURITY_HEADERS: Readonly<Record<string, string>> = rendererHeaders(RENDERER_CSP);
 
 /**
  * Declares the scheme as standard and secure (a real origin, a secure context, fetch allowed).
@@ -85,23 +62,15 @@ export async function rendererResponse(root: string, request: Request): Promise<
   if (request.method !== 'GET') return errorResponse(405);
   const url = new URL(request.url);
   if (url.host !== APP_HOST) return errorResponse(404);
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(url.pathname);
-  } catch {
-    return errorResponse(404);
-  }
-  if (pathname.includes('\0')) return errorResponse(403);
-  const file = resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
-  const inside = relative(root, file);
-  if (inside === '' || inside.split(sep)[0] === '..' || isAbsolute(inside)) return errorResponse(403);
+  const file = resolveStaticPath(root, url.pathname);
+  if (file === null) return errorResponse(403);
   let body: Buffer;
   try {
     body = await readFile(file);
   } catch {
     return errorResponse(404);
   }
-  const contentType = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const contentType = contentTypeOf(file);
   return new Response(new Uint8Array(body), {
     status: 200,
     headers: { ...SECURITY_HEADERS, 'Content-Type': contentType },
