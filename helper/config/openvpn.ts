@@ -6,9 +6,10 @@
  *
  * Design (see helper/ops/openvpn.ts for the tap-server decision and its measurements):
  * - TLS with the installed CA, certificate and key; EC keys, so `dh none` (ECDHE only).
- *   Registry certificates carry no EKU, so `remote-cert-tls` is not used; clients pin the
- *   peer with `verify-x509-name <peerName> name`, listeners accept any certificate of the CA
- *   that is not on the CRL (`crl-verify`, re-read on every handshake).
+ *   Node certificates are both TLS client and server (both EKUs), so roles are not checked with
+ *   `remote-cert-tls`; instead clients pin the peer with `verify-x509-name <peerName> name`, and
+ *   listeners accept any certificate of the CA that is not on the CRL (`crl-verify`, re-read on
+ *   every handshake).
  * - AEAD data ciphers only, compression refused, `persist-tun` on a device the helper created.
  * - Logs go to stdout (the supervisor reads them); `Initialization Sequence Completed` marks up.
  * - Clients accept only the handful of pushed options that data-channel negotiation needs
