@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pollUntil } from '../../app/cli/demo/netns';
 import { createLogger } from '../../app/core/log';
 import { BabelLocalClient } from '../../app/core/babel/local-client';
 
@@ -58,20 +59,9 @@ async function stopBabeld(node: Node, signal: NodeJS.Signals): Promise<void> {
   await exited;
 }
 
-/** Polls `probe` every 50 ms until it returns a truthy value, or fails after `timeoutMs`. */
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | null | false,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** {@link pollUntil} with this file's default deadline. */
+const until = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> =>
+  pollUntil(what, probe, { timeoutMs });
 
 const linkLocalOf = (node: Node): string => {
   const [dev] = JSON.parse(

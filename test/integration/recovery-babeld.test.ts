@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { pollUntil } from '../../app/cli/demo/netns';
 import { RecoveryDistribution, RecoveryEvent, RecoveryHistory, type RecoveryEventT } from '../../app/ipc';
 import { BabelLocalClient } from '../../app/core/babel/local-client';
 import { createLogger } from '../../app/core/log';
@@ -63,20 +64,9 @@ function cut(from: Name, to: Name, on: boolean): void {
   else execFileSync(IP, ['netns', 'exec', ns, NFT, 'delete', 'table', 'inet', table]);
 }
 
-/** Polls `probe` every 50 ms until it returns a truthy value, or fails after `timeoutMs`. */
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | null | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** {@link pollUntil} with this file's default deadline. */
+const until = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> =>
+  pollUntil(what, probe, { timeoutMs });
 
 const find = (kind: RecoveryEventT['kind'], peer: string | null, after = 0): RecoveryEventT | undefined =>
   events.find((e) => e.kind === kind && e.peer === peer && e.at >= after);

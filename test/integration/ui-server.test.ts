@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { pollUntil } from '../../app/cli/demo/netns';
 import WebSocket from 'ws';
 import { RoutingTable } from '../../app/core/babel/routing-table';
 import { createLogger } from '../../app/core/log';
@@ -111,14 +112,9 @@ function connect(
   });
 }
 
-async function until<T>(read: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = read();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('timed out');
-}
+/** Waits up to 2 s for `read` to return a value. */
+const until = <T>(read: () => T | undefined): Promise<T> =>
+  pollUntil('a frame from the UI server', read, { timeoutMs: 2_000, intervalMs: 10 });
 
 function get(path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
