@@ -76,6 +76,15 @@ export const SETTING_LABELS: Record<SettingName, string> = {
   registryUrl: 'Registry address',
 };
 
+/**
+ * When a change of `maxClients` reaches the running node: its OpenVPN listener can only take a
+ * new value by restarting, which would drop every incoming tunnel (app/core/node/listener.ts).
+ */
+export const MAX_CLIENTS_HINT =
+  'Applies at once while no other node has a tunnel to this one; otherwise at the next connect, ' +
+  'because restarting the listener would drop every incoming tunnel. A lower value is honoured ' +
+  'at once all the same: from that many on, other nodes are told this one is full.';
+
 /** Recovery periods. */
 export const PERIOD_LABELS: Record<RecoveryPeriod, string> = {
   hour: 'Last hour',

@@ -225,6 +225,11 @@ export const HelperStatus = z.object({
   lastError: Text.nullable(),
   /** When the engine tries to reach the helper again, while it is unreachable. */
   nextRetryAt: Timestamp.nullable(),
+  /**
+   * True when `helper.start` may be asked: only the desktop app starts the helper for the user
+   * (through pkexec), and only once; a headless node or a web page never does.
+   */
+  canStart: z.boolean(),
 });
 
 /** Whether the registry answered lately. */
@@ -265,7 +270,7 @@ export const SETTING_FIELDS = {
   maxClients: z
     .number({ error: 'Enter how many tunnels other nodes may open to this one, as a whole number.' })
     .int('Enter how many tunnels other nodes may open to this one, as a whole number.')
-    .min(0, 'Max clients cannot be negative; use 0 to accept no incoming tunnels.')
+    .min(1, 'Accept at least 1 incoming tunnel; the OpenVPN listener cannot run with none.')
     .max(500, 'Accept at most 500 incoming tunnels.'),
   tunnelRefreshS: z
     .number({ error: 'Enter the tunnel refresh interval as a whole number of seconds.' })

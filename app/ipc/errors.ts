@@ -24,6 +24,7 @@ export const API_ERROR_CODES = [
   'token_expired',
   'token_revoked',
   'fingerprint_mismatch',
+  'helper_start_refused',
   'internal',
 ] as const;
 
@@ -86,6 +87,7 @@ const ERROR_TEXT: Record<ApiErrorCode, string | null> = {
   token_revoked: 'The administrator withdrew this token. Ask them for a new invitation.',
   fingerprint_mismatch:
     "The registry's certificate authority does not match the fingerprint you were given. Do not continue: the invitation may be for another network, or someone may be intercepting the connection. Check the fingerprint with the administrator.",
+  helper_start_refused: `The helper cannot be started from here. Start it in a terminal with: ${HELPER_START_COMMAND}`,
   internal: 'Something went wrong inside the vifibnet node. The Logs view has the details.',
 };
 

@@ -92,6 +92,13 @@ export const apiSchema = {
   helper: {
     /** Tries to reach the helper now instead of at the next scheduled attempt. */
     retry: invoke(z.void(), z.void()),
+    /**
+     * Starts the helper for the user (a password prompt), when the snapshot's `helper.canStart`
+     * says so: answered by the desktop app, once; refused with `helper_start_refused` elsewhere
+     * (a web page never triggers privilege escalation) and after the first attempt. Resolves once
+     * the start began; the snapshot shows the helper when the engine reaches it.
+     */
+    start: invoke(z.void(), z.void()),
   },
 } as const;
 

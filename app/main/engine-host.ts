@@ -37,8 +37,28 @@ export interface EngineHost {
   dispose(): Promise<void>;
 }
 
+/**
+ * Starts the privileged helper for the user: what the desktop shell lends the engine to answer
+ * `helper.start` (helper-start-offer.ts). A headless host has none and refuses the command.
+ */
+export interface HelperStarter {
+  /** True while a start may still be asked (the snapshot's `helper.canStart`). */
+  readonly canStart: boolean;
+  /**
+   * Starts the helper; resolves once the start began (the helper itself is noticed by the engine
+   * reaching its socket). Rejects with an `ApiError` when a start may not be asked now.
+   */
+  start(): Promise<void>;
+}
+
+/** What the shell hands the engine when it starts it. */
+export interface EngineHostOptions {
+  /** Answers `helper.start`; without one the command is refused. */
+  helperStarter?: HelperStarter;
+}
+
 /** Starts the engine for the desktop shell; rejects when it cannot start at all. */
-export type EngineHostFactory = () => Promise<EngineHost>;
+export type EngineHostFactory = (options?: EngineHostOptions) => Promise<EngineHost>;
 
 /**
  * What app/core/node/engine-host.ts exports: `createEngineHost`, an {@link EngineHostFactory}.

@@ -11,8 +11,8 @@ import { runDesktopApp } from './app-lifecycle';
 import { registerAppScheme } from './app-protocol';
 import { engineHostModule, type EngineHostFactory } from './engine-host';
 
-const loadEngineHost: EngineHostFactory = async () =>
-  engineHostModule(await import('../core/node/engine-host')).createEngineHost();
+const loadEngineHost: EngineHostFactory = async (options) =>
+  engineHostModule(await import('../core/node/engine-host')).createEngineHost(options);
 
 registerAppScheme();
 runDesktopApp({

@@ -1,6 +1,7 @@
 /**
  * The desktop shell, put together: the renderer's origin and session policy, the engine, IPC,
- * the window, the tray, notifications, power events and the helper launcher. This is the one
+ * the window, the tray, notifications, power events and the helper launcher (started from the
+ * tray, or once from the window through the engine's `helper.start`, helper-start-offer.ts). This is the one
  * place that knows how the parts connect; each part knows only its own concern. Everything is
  * released by {@link Shell.dispose}, newest first, the engine last.
  */
@@ -12,7 +13,8 @@ import { serveRenderer } from './app-protocol';
 import { DisposableStore, toDisposable } from './disposable';
 import type { EngineHostFactory } from './engine-host';
 import { errorText } from './error-text';
-import { HelperLauncher, type SudoExec } from './helper-launcher';
+import { HelperLauncher, type HelperLaunchOutcome, type SudoExec } from './helper-launcher';
+import { HelperStartOffer } from './helper-start-offer';
 import { handleCommands, tapStateChanges, windowNotifier } from './ipc-wiring';
 import { NotificationController } from './notification-controller';
 import { PowerMonitorController } from './power-monitor';
@@ -64,8 +66,19 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
   hardenSession(session.defaultSession);
   store.add(serveRenderer(join(appRoot, SHELL_PATHS.renderer)));
 
+  const launcher = new HelperLauncher({
+    exec: options.sudoExec,
+    execPath: options.execPath,
+    scriptPath: join(appRoot, SHELL_PATHS.script),
+    uid: options.uid,
+  });
+  // the window's `helper.start`; startHelper exists before any window can ask
+  const helperStarter = new HelperStartOffer({
+    launch: () => startHelper(),
+    launching: () => launcher.state === 'launching',
+  });
   const engine = await log
-    .step('Starting the engine', () => options.createEngineHost())
+    .step('Starting the engine', () => options.createEngineHost({ helperStarter }))
     .catch((err: unknown) => {
       store.dispose();
       throw err;
@@ -86,12 +99,6 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
       logger: log.child('window'),
     }),
   );
-  const launcher = new HelperLauncher({
-    exec: options.sudoExec,
-    execPath: options.execPath,
-    scriptPath: join(appRoot, SHELL_PATHS.script),
-    uid: options.uid,
-  });
   const power = store.add(new PowerMonitorController({ engine, logger: log.child('power') }));
   const notifications = store.add(
     new NotificationController({
@@ -114,7 +121,8 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
       windows.show();
     });
   };
-  const startHelper = () => {
+  /** Starts the helper from the tray or the window; the launch ends when the helper exits. */
+  const startHelper = (): Promise<HelperLaunchOutcome> => {
     const launch = launcher.launch();
     tray.update(trayModel());
     void launch
@@ -135,11 +143,12 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
         },
       )
       .finally(() => tray.update(trayModel()));
+    return launch;
   };
   const commands: Record<TrayCommand, () => void> = {
     connect: () => run(CONNECT),
     disconnect: () => run(DISCONNECT),
-    'start-helper': startHelper,
+    'start-helper': () => void startHelper().catch(() => undefined),
     open: () => windows.show(),
     quit: () => app.quit(),
   };

@@ -313,6 +313,26 @@ describe('helper operation checks (real helper process)', () => {
     expect(await ns.pids()).toEqual(pidsBefore);
     expect(await c.call('device.remove', { name: 'vfbs-udp' })).toEqual({ removed: false });
   });
+  it('openvpn.listen with another max-clients restarts the listener on the same device', async () => {
+    // app/core/node/listener.ts relies on this to apply the Settings view's max clients
+    const c = helper.client;
+    const listener = async () => (await c.call('status', {})).openvpn.find((o) => o.role === 'listener');
+    await c.call('openvpn.listen', { protocol: 'udp', port: 1194, maxClients: 2 });
+    const first = await listener();
+    expect(first).toMatchObject({ device: 'vfbs-udp', maxClients: 2, up: true });
+    expect(await c.call('openvpn.listen', { protocol: 'udp', port: 1194, maxClients: 2 })).toEqual({
+      device: 'vfbs-udp',
+    });
+    expect((await listener())?.pid).toBe(first?.pid); // the same value keeps it
+    expect(await c.call('openvpn.listen', { protocol: 'udp', port: 1194, maxClients: 3 })).toEqual({
+      device: 'vfbs-udp',
+    });
+    const second = await listener();
+    expect(second).toMatchObject({ device: 'vfbs-udp', maxClients: 3, up: true });
+    expect(second?.pid).not.toBe(first?.pid);
+    expect(await c.call('openvpn.unlisten', { protocol: 'udp' })).toEqual({ stopped: true });
+  });
+
   it('SIGTERM undoes everything it set up and exits 0', async () => {
     const c = helper.client;
     await c.call('openvpn.listen', { protocol: 'udp', port: 1194, maxClients: 2 });

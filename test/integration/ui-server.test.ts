@@ -17,7 +17,12 @@ import { createEngineHostFor, type RunningNode } from '../../app/core/node/engin
 import { LogRing } from '../../app/core/node/log-ring';
 import { zeroCounters, type NodeStatus } from '../../app/core/node/status';
 import { startUiServer, type UiServer } from '../../app/core/ui-server/server';
-import { MAX_WIRE_MESSAGE_BYTES, WEB_API_PATH, type ServerMessageT } from '../../app/ipc';
+import {
+  HELPER_START_COMMAND,
+  MAX_WIRE_MESSAGE_BYTES,
+  WEB_API_PATH,
+  type ServerMessageT,
+} from '../../app/ipc';
 import type { EngineHost } from '../../app/main/engine-host';
 
 /** A fake running node: a fixed status with one tunnel up, an empty babel table. */
@@ -59,6 +64,7 @@ function fakeEngine() {
     helperConnected: true,
     babelTable: () => table,
     configureBabel: vi.fn(() => Promise.resolve()),
+    configureTunnels: vi.fn(() => Promise.resolve()),
     pause: vi.fn(),
     resume: vi.fn(),
     stop: vi.fn(() => Promise.resolve()),
@@ -69,6 +75,7 @@ let dir: string;
 let engine: ReturnType<typeof fakeEngine>;
 const launch = vi.fn(() => Promise.resolve(fakeEngine()));
 let host: EngineHost;
+const quiet = createLogger({ scope: 'test', sink: () => undefined });
 let server: UiServer;
 let origin: string;
 
@@ -97,10 +104,11 @@ afterAll(async () => {
 function connect(
   token: string | null,
   wsOrigin: string | undefined,
+  port = server.port,
 ): Promise<{ ws?: WebSocket; status?: number; frames: ServerMessageT[] }> {
   const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
   const ws = new WebSocket(
-    `ws://127.0.0.1:${server.port}${WEB_API_PATH}${query}`,
+    `ws://127.0.0.1:${port}${WEB_API_PATH}${query}`,
     wsOrigin ? { origin: wsOrigin } : {},
   );
   const frames: ServerMessageT[] = [];
@@ -167,6 +175,7 @@ describe('UI server', () => {
     expect(await reply(2)).toMatchObject({ reply: { ok: true, result: { helloIntervalS: 0.5 } } });
 
     expect(engine.configureBabel).toHaveBeenCalledWith({ helloInterval: 0.5, wireless: false });
+    expect(engine.configureTunnels).not.toHaveBeenCalled();
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ helloIntervalS: 0.5 });
     await until(() =>
       frames.find(
@@ -205,6 +214,37 @@ describe('UI server', () => {
     const closed = new Promise<number>((resolve) => ws!.on('close', (code) => resolve(code)));
     ws!.send('not json');
     expect(await closed).toBe(1008);
+  });
+
+  test('a page never starts the helper: helper.start is refused with the command to run by hand', async () => {
+    const { ws, frames } = await connect(server.token, origin);
+    const first = await until(() => frames[0]);
+    expect(
+      first.type === 'event' && (first.payload as { helper: { canStart: boolean } }).helper.canStart,
+    ).toBe(false);
+    ws!.send(JSON.stringify({ type: 'request', id: 1, channel: 'helper.start' }));
+    const reply = await until(() => frames.find((f) => f.type === 'reply' && f.id === 1));
+    expect(reply).toMatchObject({ reply: { ok: false, error: { code: 'helper_start_refused' } } });
+    expect(reply.type === 'reply' && !reply.reply.ok && reply.reply.error.message).toContain(
+      `Start it in a terminal with: ${HELPER_START_COMMAND}`,
+    );
+    ws!.close();
+  });
+
+  test('the server refuses helper.start even over a host that could start the helper', async () => {
+    const start = vi.fn(() => Promise.resolve());
+    const api = { ...host, handlers: { ...host.handlers, helper: { ...host.handlers.helper, start } } };
+    const other = await startUiServer({ api, rendererDir: join(dir, 'renderer'), port: 0, logger: quiet });
+    try {
+      const { ws, frames } = await connect(other.token, `http://127.0.0.1:${other.port}`, other.port);
+      ws!.send(JSON.stringify({ type: 'request', id: 1, channel: 'helper.start' }));
+      const reply = await until(() => frames.find((f) => f.type === 'reply' && f.id === 1));
+      expect(reply).toMatchObject({ reply: { ok: false, error: { code: 'helper_start_refused' } } });
+      expect(start).not.toHaveBeenCalled();
+      ws!.close();
+    } finally {
+      await other.dispose();
+    }
   });
 
   test('disconnect stops the node, connect needs an enrolled state directory', async () => {

@@ -6,10 +6,12 @@ import {
   apiSchema,
   channelName,
   createApiClient,
+  createDispatcher,
   describeError,
   estimateBabel,
   formatFingerprint,
   formatInvitation,
+  HELPER_START_COMMAND,
   isIpv6Address,
   listenerName,
   Outage,
@@ -21,7 +23,7 @@ import {
   Snapshot,
   validationMessage,
 } from '../../app/ipc';
-import { sampleSnapshot } from './renderer/fake-engine';
+import { createFakeEngine, sampleSnapshot } from './renderer/fake-engine';
 
 const messageOf = (result: { success: boolean; error?: Parameters<typeof validationMessage>[0] }) =>
   result.error ? validationMessage(result.error) : '';
@@ -42,6 +44,9 @@ describe('API schema', () => {
     expect(messageOf(SETTING_FIELDS.clientCount.safeParse(2.5))).toMatch(/whole number/);
     expect(messageOf(SETTING_FIELDS.clientCount.safeParse(0))).toMatch(/at least 1 tunnel/);
     expect(messageOf(SETTING_FIELDS.tunnelRefreshS.safeParse(5))).toMatch(/every 30 s/);
+    // the helper's listener needs room for one incoming tunnel (openvpn.listen refuses 0)
+    expect(SETTING_FIELDS.maxClients.safeParse(1).success).toBe(true);
+    expect(messageOf(SETTING_FIELDS.maxClients.safeParse(0))).toMatch(/at least 1 incoming tunnel/);
     expect(messageOf(SETTING_FIELDS.registryUrl.safeParse('ftp://registry'))).toMatch(/https:\/\//);
   });
 
@@ -135,6 +140,7 @@ describe('names derived from the schema', () => {
       'join.inspect',
       'join.enroll',
       'helper.retry',
+      'helper.start',
     ]);
     expect([...EVENTS.keys()]).toEqual(['state.changed', 'peers.changed', 'recovery.recorded', 'logs.line']);
     for (const [domain, messages] of Object.entries(apiSchema))
@@ -151,6 +157,26 @@ describe('names derived from the schema', () => {
     expect(Object.keys(api.recovery).sort()).toEqual(['distribution', 'history', 'onRecorded']);
     expect(Object.keys(api.logs).sort()).toEqual(['onLine', 'tail']);
     expect(typeof api.connection.connect).toBe('function');
+    expect(Object.keys(api.helper).sort()).toEqual(['retry', 'start']);
+  });
+
+  test('helper.start takes nothing, and its refusal reads as how to start the helper by hand', async () => {
+    const dispatch = createDispatcher(createFakeEngine().handlers);
+    await expect(dispatch('helper.start', { sudo: true })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params' },
+    });
+    await expect(dispatch('helper.start', undefined)).resolves.toEqual({ ok: true, result: undefined });
+    expect(describeError({ code: 'helper_start_refused', message: 'once' })).toContain(HELPER_START_COMMAND);
+  });
+
+  test('the snapshot says whether the helper may be started from here', () => {
+    const snapshot = sampleSnapshot();
+    expect(
+      Snapshot.parse({ ...snapshot, helper: { ...snapshot.helper, canStart: true } }).helper.canStart,
+    ).toBe(true);
+    const { canStart: _dropped, ...withoutFlag } = snapshot.helper;
+    expect(Snapshot.safeParse({ ...snapshot, helper: withoutFlag }).success).toBe(false);
   });
 });
 

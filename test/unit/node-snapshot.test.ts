@@ -69,7 +69,7 @@ describe('engine status in API terms', () => {
       connection: { state: 'connected' as const, since: 1 },
       identity: null,
       peers: [],
-      helper: { state: 'reachable' as const, since: 1, lastError: null, nextRetryAt: null },
+      helper: { state: 'reachable' as const, since: 1, lastError: null, nextRetryAt: null, canStart: false },
       settings: {
         helloIntervalS: 1,
         linkMode: 'wired' as const,

@@ -21,6 +21,7 @@ import type {
   TunnelHelper,
   TunnelManagerOptions,
   TunnelTarget,
+  TunnelTuning,
 } from '../../app/core/node/tunnel-ports';
 import { PeerDb } from '../../app/core/peers/peer-db';
 import type { Peer } from '../../app/core/peers/peer-record';
@@ -484,5 +485,117 @@ describe('tunnel manager', () => {
     expect(peers.get(prefix(1))!.consecutiveFailures).toBe(0);
     await m.tick();
     expect(helper.connected()).toEqual([dev(1), dev(1)]);
+  });
+
+  describe('settings taken while running (configure)', () => {
+    /** The options of {@link manager} with `change` over them. */
+    const tuning = (change: Partial<TunnelTuning>): TunnelTuning => ({
+      clientCount: 2,
+      maxClients: 4,
+      refreshMs: REFRESH_MS,
+      helloIntervalS: HELLO_S,
+      ...change,
+    });
+
+    it('drains the surplus tunnel at the next decision when clientCount drops, and closes it only once drained', async () => {
+      addPeers(1, 2, 3);
+      const m = manager();
+      await m.tick();
+      const [busy, quiet] = m.tunnels();
+      for (const t of [busy!, quiet!]) m.markUp(t.device);
+      links.devices.set(busy!.device, { routeCount: 3, rttMs: 5 });
+      links.devices.set(quiet!.device, { routeCount: 1, rttMs: 5 });
+      m.configure(tuning({ clientCount: 1 }));
+      expect(helper.calls.filter((c) => !c.startsWith('connect'))).toEqual([]); // nothing until the tick
+      await m.tick();
+      expect(helper.calls).toContain(`drain ${quiet!.device}`);
+      expect(helper.calls).not.toContain(`disconnect ${quiet!.device}`);
+      expect(m.tunnels().map((t) => [t.device, t.state])).toEqual([
+        [busy!.device, 'up'],
+        [quiet!.device, 'draining'],
+      ]);
+      expect(helper.connected()).toHaveLength(2); // no replacement for the dropped slot
+      links.devices.set(quiet!.device, { routeCount: 0, rttMs: 5 });
+      now += drainGraceMs(HELLO_S);
+      await m.tick();
+      expect(helper.calls).toContain(`disconnect ${quiet!.device}`);
+      expect(counters).toMatchObject({ tunnelsDrained: 1, tunnelsFailed: 0 });
+      expect(peers.get(quiet!.prefix)!.consecutiveFailures).toBe(0);
+      expect(m.tunnels().map((t) => t.device)).toEqual([busy!.device]);
+    });
+
+    it('opens another tunnel at the next decision when clientCount rises', async () => {
+      addPeers(1, 2, 3, 4);
+      const m = manager({ clientCount: 1 });
+      await m.tick();
+      m.markUp(helper.connected()[0]!);
+      await m.tick();
+      expect(helper.connected()).toHaveLength(1);
+      m.configure(tuning({ clientCount: 2 }));
+      await m.tick();
+      expect(helper.connected()).toHaveLength(2);
+      expect(m.tunnels().map((t) => t.slot)).toEqual(['explorer', 'explorer']);
+    });
+
+    /** Two tunnels up since `now`, one carrying fewer routes (the one a refresh replaces). */
+    const twoTunnelsUp = async (): Promise<TunnelManager> => {
+      addPeers(1, 2, 3, 4);
+      const m = manager();
+      await m.tick();
+      const [busy, quiet] = m.tunnels();
+      for (const t of [busy!, quiet!]) m.markUp(t.device);
+      links.devices.set(busy!.device, { routeCount: 3, rttMs: 5 });
+      links.devices.set(quiet!.device, { routeCount: 1, rttMs: 5 });
+      return m;
+    };
+
+    it('a shorter tunnelRefresh brings the next refresh forward', async () => {
+      const start = now;
+      const m = await twoTunnelsUp();
+      m.configure(tuning({ refreshMs: 90_000 }));
+      now = start + 90_000 - 1;
+      await m.tick();
+      expect(helper.connected()).toHaveLength(2);
+      now = start + 90_000;
+      await m.tick();
+      expect(helper.connected()).toHaveLength(3); // the replacement of the quiet tunnel
+    });
+
+    it('a longer tunnelRefresh puts the next refresh off', async () => {
+      const start = now;
+      const m = await twoTunnelsUp();
+      m.configure(tuning({ refreshMs: 2 * REFRESH_MS }));
+      now = start + REFRESH_MS;
+      await m.tick();
+      expect(helper.connected()).toHaveLength(2); // the old period would have refreshed here
+      now = start + 2 * REFRESH_MS;
+      await m.tick();
+      expect(helper.connected()).toHaveLength(3);
+    });
+
+    it('a new maxClients sets the full flag', async () => {
+      links.incomingLinks = [{ prefix: prefix(1), device: 'vfbs-udp', routeCount: 1, rttMs: null }];
+      const m = manager();
+      await m.tick();
+      expect(m.full).toBe(false);
+      m.configure(tuning({ maxClients: 1 }));
+      expect(m.full).toBe(true);
+    });
+  });
+
+  it('closes a lost session at once as a failure of the peer, and refills the slot at the next tick', async () => {
+    addPeers(1, 2);
+    const m = manager({ clientCount: 1 });
+    await m.tick();
+    const [lost] = helper.connected();
+    expect(await m.closeLostSession(lost!, 'no answer after resume')).toBe(false); // still opening
+    m.markUp(lost!);
+    expect(await m.closeLostSession(lost!, 'no answer after resume')).toBe(true);
+    expect(helper.calls).toContain(`disconnect ${lost}`);
+    expect(helper.calls).not.toContain(`drain ${lost}`);
+    expect(counters.tunnelsFailed).toBe(1);
+    expect(m.tunnels()).toEqual([]);
+    await m.tick();
+    expect(helper.connected()).toHaveLength(2);
   });
 });

@@ -2,9 +2,12 @@
  * The engine as the desktop shell and the headless web UI host it (app/main/engine-host.ts): every
  * command of the API (app/ipc) answered from the node, and its events. Connecting starts the
  * node ({@link NodeEngine.start}), disconnecting stops it ({@link NodeEngine.stop}); settings
- * live in the state directory (settings-file.ts) and a hello-interval or link-mode change is
- * applied to the running babeld without dropping the mesh; the recovery tracker follows the
- * node's babel routing table into `recovery.sqlite`; logs come from an in-memory ring.
+ * live in the state directory (settings-file.ts) and a change reaches the running node without
+ * dropping the mesh (hello interval and link mode: babeld; tunnel counts and refresh: the tunnel
+ * manager and the listener, see {@link NodeEngine.configureTunnels}); the recovery tracker
+ * follows the node's babel routing table into `recovery.sqlite`; logs come from an in-memory
+ * ring. `helper.start` is answered by the desktop shell's {@link HelperStarter} when it lent one,
+ * and refused otherwise (helper-start.ts).
  *
  * Events: the host compares the snapshot and the peer list every {@link POLL_MS} and emits
  * `state.changed` / `peers.changed` when they changed (so at most 4 a second); `recovery.recorded`
@@ -22,7 +25,7 @@ import {
   type SettingsT,
   type SnapshotT,
 } from '../../ipc';
-import type { EngineHost, EngineHostFactory } from '../../main/engine-host';
+import type { EngineHost, EngineHostFactory, HelperStarter } from '../../main/engine-host';
 import { DEFAULT_PARAMETERS, type NetworkParametersT } from '../../registry/network-config';
 import { isUsableRoute, type RoutingTable } from '../babel/routing-table';
 import { HelperCallError } from '../helper-client/client';
@@ -31,6 +34,7 @@ import { RecoveryStore, RecoveryTracker } from '../recovery';
 import { isEnrolled } from '../registry-client/state-dir';
 import { connectionState, type MeshPhase } from './connection-state';
 import { DEFAULT_LISTEN_PORT, NodeEngine } from './engine';
+import { refuseHelperStart } from './helper-start';
 import { enrollInto, inspectRegistry } from './join';
 import { LogRing } from './log-ring';
 import { loadNodeState } from './node-state';
@@ -47,7 +51,14 @@ export const RECOVERY_DB = 'recovery.sqlite';
 /** The running node as the host drives it: {@link NodeEngine}, or a fake in tests. */
 export type RunningNode = Pick<
   NodeEngine,
-  'status' | 'helperConnected' | 'babelTable' | 'configureBabel' | 'pause' | 'resume' | 'stop'
+  | 'status'
+  | 'helperConnected'
+  | 'babelTable'
+  | 'configureBabel'
+  | 'configureTunnels'
+  | 'pause'
+  | 'resume'
+  | 'stop'
 >;
 
 /** Starts the node with this machine's own parameters and registry (see {@link NodeOptions}). */
@@ -68,6 +79,8 @@ export interface EngineHostDeps {
   logger: Logger;
   /** Clock, for tests. */
   now?: () => number;
+  /** Answers `helper.start` (the desktop shell's launcher); without one it is refused. */
+  helperStarter?: HelperStarter;
 }
 
 /** True when `err` says the helper's socket cannot be reached. */
@@ -204,6 +217,7 @@ export async function createEngineHostFor(
         since: helper.since,
         lastError: helper.lastError,
         nextRetryAt: helper.nextRetryAt,
+        canStart: deps.helperStarter?.canStart ?? false,
       },
       settings: settings(),
     });
@@ -277,11 +291,22 @@ export async function createEngineHostFor(
       next,
     );
     const babelChanged = after.helloIntervalS !== before.helloIntervalS || after.linkMode !== before.linkMode;
+    const tunnelsChanged =
+      after.clientCount !== before.clientCount ||
+      after.maxClients !== before.maxClients ||
+      after.tunnelRefreshS !== before.tunnelRefreshS;
     if (node && phase === 'running' && babelChanged) {
       if (!node.helperConnected) throw new ApiError('helper_unreachable', 'the helper is not connected');
       await node.configureBabel({
         helloInterval: after.helloIntervalS,
         wireless: after.linkMode === 'wireless',
+      });
+    }
+    if (node && phase === 'running' && tunnelsChanged) {
+      await node.configureTunnels({
+        clientCount: after.clientCount,
+        maxClients: after.maxClients,
+        tunnelRefreshInterval: after.tunnelRefreshS,
       });
     }
     writeSettingsOverrides(stateDir, next);
@@ -313,6 +338,7 @@ export async function createEngineHostFor(
       retry: async () => {
         if (wanted && phase === 'stopped') await connect();
       },
+      start: () => (deps.helperStarter ? deps.helperStarter.start() : refuseHelperStart()),
     },
   };
 
@@ -358,9 +384,10 @@ export async function createEngineHostFor(
 
 /**
  * Starts the engine for the desktop shell: the default state directory and helper socket, logs
- * to stderr and the ring, and connects at once when this machine has joined a network.
+ * to stderr and the ring, the shell's helper starter, and connects at once when this machine has
+ * joined a network.
  */
-export const createEngineHost: EngineHostFactory = async () => {
+export const createEngineHost: EngineHostFactory = async (options = {}) => {
   const logs = new LogRing((line) => void process.stderr.write(`${line}\n`));
   const logger = createLogger({ scope: 'node', sink: logs.sink });
   const stateDir = DEFAULT_STATE_DIR;
@@ -368,6 +395,7 @@ export const createEngineHost: EngineHostFactory = async () => {
     stateDir,
     logs,
     logger,
+    helperStarter: options.helperStarter,
     launch: (local) =>
       NodeEngine.start({
         stateDir,

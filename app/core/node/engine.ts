@@ -24,16 +24,19 @@ import { NeighbourKnowledge } from '../exchange/knowledge';
 import { HelperClient } from '../helper-client/client';
 import type { Logger } from '../log';
 import { PeerDb } from '../peers/peer-db';
+import type { Peer } from '../peers/peer-record';
 import { RegistryClient } from '../registry-client/client';
 import { readStateFile } from '../registry-client/state-dir';
 import { BabelMonitor } from './babel-monitor';
 import { ControlServer } from './control-server';
 import { HelperTunnels, tunnelLinkType } from './helper-tunnels';
+import { TunnelListener } from './listener';
 import { NodeJobs } from './node-jobs';
 import { loadNodeState, NODE_FILES, type NodeState } from './node-state';
 import { ownAddressRecord } from './own-record';
 import { probePort, probeRtt, ProbeResponder } from './probe';
 import { RegistrySync } from './registry-sync';
+import { reverifyTunnels } from './resume-check';
 import { zeroCounters, type NodeStatus } from './status';
 import { TunnelManager } from './tunnel-manager';
 import { advertisableAddresses, listenerEndpoints, machineAddresses } from './underlay';
@@ -78,7 +81,16 @@ export interface BabelTuning {
   wireless: boolean;
 }
 
+/** Tunnel settings {@link NodeEngine.configureTunnels} changes on a running node. */
+export type TunnelSettings = Pick<NetworkParametersT, 'clientCount' | 'maxClients' | 'tunnelRefreshInterval'>;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Probes `peer` at its first advertised address (the echo port beside its tunnel port). */
+function probePeer(peer: Peer): Promise<number | null> {
+  const address = peer.addresses[0]!;
+  return probeRtt(address.host, probePort(address.port));
+}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -104,6 +116,7 @@ export class NodeEngine {
   private readonly startedAt = Date.now();
   private readonly monitor: BabelMonitor;
   private readonly sync: RegistrySync;
+  private readonly listener: TunnelListener;
   private config: NetworkConfigT;
   private helper: HelperClient | null = null;
   private jobs: NodeJobs | null = null;
@@ -114,13 +127,14 @@ export class NodeEngine {
   private control: ControlServer | null = null;
   private endpoints: EndpointT[] = [];
   private ownRecord: SignedEnvelopeT | null = null;
-  private listenerDevice: string | null = null;
   private crlPem: string | null;
   private ready = false;
   private stopped = false;
   private restoring = false;
+  private verifying = false;
   private timer: NodeJS.Timeout | null = null;
   private cycle: Promise<void> = Promise.resolve();
+  private verification: Promise<void> = Promise.resolve();
   private lastTunnelPeers = '';
   private paused = false;
 
@@ -133,6 +147,7 @@ export class NodeEngine {
     this.config = { ...state.config, ...options.tuning };
     this.crlPem = readStateFile(state.dir, NODE_FILES.crl) ?? null;
     this.monitor = new BabelMonitor(this.log.child('babel'));
+    this.listener = new TunnelListener((maxClients) => this.listen(maxClients), this.log.child('listener'));
     const registry = new RegistryClient(state.registryUrl, REGISTRY_TIMEOUT_MS);
     this.sync = new RegistrySync(state, registry, peers, this.counters, this.log.child('registry'));
   }
@@ -176,7 +191,8 @@ export class NodeEngine {
   /**
    * Applies a new hello interval and link mode to babeld on every tunnel device through the
    * helper's `babel.configure`, which rewrites the interface lines without restarting babeld (the
-   * mesh stays up). Tunnels opened later use them too. Throws when the node is not running.
+   * mesh stays up). Tunnels opened later use them too, and drains are timed by the new interval.
+   * Throws when the node is not running.
    */
   async configureBabel(tuning: BabelTuning): Promise<void> {
     const { tunnels, manager } = this;
@@ -187,6 +203,39 @@ export class NodeEngine {
       { helloInterval, linkType: tunnelLinkType(tuning.wireless) },
       manager.clientDevices(),
     );
+    this.tuneManager();
+  }
+
+  /**
+   * Applies new tunnel counts and refresh period without dropping the mesh: the tunnel manager
+   * decides with them from its next tick (surplus tunnels drain gracefully, missing ones open, the
+   * next refresh falls one new period after the last), bootstrap aims at the new count, and the
+   * listener takes the new `max-clients` as listener.ts explains (at once while no incoming tunnel
+   * exists, otherwise at its next start). Throws when the node is not running.
+   */
+  async configureTunnels(settings: TunnelSettings): Promise<void> {
+    if (!this.manager || this.stopped) throw new Error('the node is not running');
+    this.config = { ...this.config, ...settings };
+    // without the helper (or while it is restored) the listener starts with the new value anyway
+    const listener =
+      this.helper?.connected && !this.restoring
+        ? await this.listener.change(settings.maxClients, this.monitor.incoming().length)
+        : this.listener.maxClients === settings.maxClients
+          ? 'unchanged'
+          : 'deferred';
+    this.tuneManager();
+    this.log.info('Tunnel settings applied', { ...settings, listener });
+  }
+
+  /** Hands the tunnel manager the current settings (the listener caps `maxClients`). */
+  private tuneManager(): void {
+    const { config } = this;
+    this.manager?.configure({
+      clientCount: config.clientCount,
+      maxClients: this.listener.cap(config.maxClients),
+      refreshMs: config.tunnelRefreshInterval * 1000,
+      helloIntervalS: config.helloInterval,
+    });
   }
 
   /**
@@ -197,9 +246,39 @@ export class NodeEngine {
     this.paused = true;
   }
 
-  /** Ends the pause: the next tick (within {@link TICK_MS}) re-verifies every tunnel. */
+  /**
+   * Ends the pause and re-verifies every tunnel at once instead of waiting for timers that slept
+   * (resume-check.ts, logged as the step "Re-verifying tunnels after resume"); no tick runs
+   * meanwhile. Without the helper connection its reconnection reconciles instead.
+   */
   resume(): void {
+    if (!this.paused) return;
     this.paused = false;
+    this.verification = this.verifyAfterResume();
+  }
+
+  private async verifyAfterResume(): Promise<void> {
+    const { helper, manager } = this;
+    // without the helper there is nothing to ask: its reconnection restores and reconciles
+    if (this.stopped || this.restoring || !helper?.connected || !manager) return;
+    this.verifying = true;
+    try {
+      await this.cycle;
+      await reverifyTunnels({
+        manager,
+        helperClients: async () =>
+          (await this.readHelperStatus(helper)).openvpn.filter((o) => o.role === 'client'),
+        probe: (prefix) => {
+          const peer = this.peers.get(prefix);
+          return peer ? probePeer(peer) : Promise.resolve(null);
+        },
+        logger: this.log,
+      });
+    } catch {
+      // the step logged the failure; the next tick goes on as usual
+    } finally {
+      this.verifying = false;
+    }
   }
 
   /** The node's status, as the control socket serves it. */
@@ -235,7 +314,7 @@ export class NodeEngine {
       helloInterval: this.config.helloInterval,
       linkType: tunnelLinkType(this.config.wirelessDefault),
       redistribute: this.state.prefix,
-      listenerDevices: [this.listenerDevice!],
+      listenerDevices: [this.listener.device!],
     });
     this.tunnels = tunnels;
     const manager = this.createManager(tunnels);
@@ -265,16 +344,13 @@ export class NodeEngine {
     return new TunnelManager({
       ourPrefix: this.state.prefix,
       clientCount: this.config.clientCount,
-      maxClients: this.config.maxClients,
+      maxClients: this.listener.cap(this.config.maxClients),
       refreshMs: this.config.tunnelRefreshInterval * 1000,
       helloIntervalS: this.config.helloInterval,
       helper: tunnels,
       links: this.monitor,
       peers: this.peers,
-      probe: (peer) => {
-        const address = peer.addresses[0]!;
-        return probeRtt(address.host, probePort(address.port));
-      },
+      probe: probePeer,
       neighbourTunnelPeers: () => this.knowledge.tunnelPeers(Date.now()),
       fullPeers: () => this.knowledge.fullPeers(Date.now()),
       now: Date.now,
@@ -294,12 +370,19 @@ export class NodeEngine {
     });
     await helper.call('credentials.install', { ca: state.caPem, cert: state.certPem, key: state.keyPem });
     if (this.crlPem) await this.installCrl(helper, this.crlPem);
-    const { device } = await helper.call('openvpn.listen', {
+    await this.listener.start(config.maxClients);
+    this.tuneManager();
+  }
+
+  /** The helper's `openvpn.listen` (UDP, our port) with `maxClients`; resolves with the device. */
+  private async listen(maxClients: number): Promise<string> {
+    if (!this.helper) throw new Error('the helper is not connected');
+    const { device } = await this.helper.call('openvpn.listen', {
       protocol: 'udp',
       port: this.options.listenPort,
-      maxClients: config.maxClients,
+      maxClients,
     });
-    this.listenerDevice = device;
+    return device;
   }
 
   private async installCrl(helper: HelperClient, crl: string): Promise<void> {
@@ -311,9 +394,15 @@ export class NodeEngine {
   }
 
   private async attachMonitor(helper: HelperClient): Promise<void> {
-    const { babelSocket } = await helper.call('status', {});
-    if (babelSocket) this.monitor.attach(babelSocket, [this.listenerDevice!]);
+    await this.readHelperStatus(helper);
+  }
+
+  /** The helper's status now; the babel monitor follows the babeld socket it reports. */
+  private async readHelperStatus(helper: HelperClient): Promise<HelperSnapshotT> {
+    const status = await helper.call('status', {});
+    if (status.babelSocket) this.monitor.attach(status.babelSocket, [this.listener.device!]);
     else this.log.warn('The helper reports no babeld socket; tunnels will show no routes');
+    return status;
   }
 
   /** After the helper restarted (it cleaned up after itself): set everything up again. */
@@ -321,7 +410,7 @@ export class NodeEngine {
     const { helper, tunnels, manager } = this;
     if (this.stopped || !helper || !tunnels || !manager) return;
     this.restoring = true;
-    await this.cycle;
+    await Promise.all([this.cycle, this.verification]);
     try {
       await this.log.step('Restoring the helper state after a reconnection', async () => {
         const clients = snapshot.openvpn.filter((o) => o.role === 'client').map((o) => o.device);
@@ -386,7 +475,7 @@ export class NodeEngine {
       knowledge: this.knowledge,
       counters: this.counters,
       logger: this.log,
-      clientCount: this.config.clientCount,
+      clientCount: () => this.config.clientCount,
       endpoints: this.endpoints,
       tunnelPeers: () => this.manager?.tunnelPeers() ?? [],
       crl: () => this.crlPem,
@@ -414,7 +503,7 @@ export class NodeEngine {
   private async runCycle(): Promise<void> {
     const manager = this.manager!;
     // without the helper (or while its state is restored) a failed open is not the peer's fault
-    if (this.helper?.connected && !this.restoring && !this.paused) {
+    if (this.helper?.connected && !this.restoring && !this.paused && !this.verifying) {
       try {
         await manager.tick();
       } catch (err) {
@@ -443,7 +532,7 @@ export class NodeEngine {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.cycle;
+    await Promise.all([this.cycle, this.verification]);
     const { manager, helper } = this;
     if (manager && helper?.connected) {
       await this.safely('Closing tunnels', async () => {

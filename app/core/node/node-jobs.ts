@@ -42,8 +42,8 @@ export interface NodeJobsContext {
   counters: Counters;
   /** Logger. */
   logger: Logger;
-  /** Outgoing tunnels the node keeps (bootstrap stops once this many live peers are known). */
-  clientCount: number;
+  /** Outgoing tunnels the node keeps now (bootstrap stops once this many live peers are known). */
+  clientCount: () => number;
   /** Our address record's endpoints (none: nothing to announce). */
   endpoints: readonly EndpointT[];
   /** Prefixes of the current tunnel peers. */
@@ -91,7 +91,7 @@ export class NodeJobs {
   }
 
   private async bootstrapOnce(): Promise<number> {
-    if (this.ctx.peers.counts().live >= this.ctx.clientCount) {
+    if (this.ctx.peers.counts().live >= this.ctx.clientCount()) {
       this.bootstrapDelay = BOOTSTRAP_BACKOFF_MS.min;
       return BOOTSTRAP_CHECK_MS;
     }

@@ -55,7 +55,7 @@ import { formatPrefix, parsePrefix } from '../../registry/ipv6';
 import { CandidateRtts } from './candidate-rtts';
 import { Outcome, type OutgoingTunnel, type TunnelDrainReason } from './outgoing-tunnel';
 import type { TunnelStatus } from './status';
-import type { IncomingLink, TunnelManagerOptions } from './tunnel-ports';
+import type { IncomingLink, TunnelManagerOptions, TunnelTuning } from './tunnel-ports';
 
 /** A tunnel that is not up this long after it was opened (or after its session went down) fails. */
 export const UP_DEADLINE_MS = 15_000;
@@ -109,8 +109,19 @@ export class TunnelManager {
   private stopping = false;
 
   /** Creates the manager; the first refresh period starts now. */
-  constructor(private readonly o: TunnelManagerOptions) {
+  constructor(private o: TunnelManagerOptions) {
     this.lastRefreshAt = o.now();
+  }
+
+  /**
+   * Takes new settings on the running manager, without touching a tunnel: the next decision
+   * (the next tick) works with them, so a smaller `clientCount` drains the surplus tunnels the
+   * policy ranks least useful (gracefully, as any drain) and a larger one opens more; the next
+   * refresh falls `refreshMs` after the last one (at once when that has passed); `maxClients`
+   * sets the full flag; the hello interval times the drains.
+   */
+  configure(tuning: TunnelTuning): void {
+    this.o = { ...this.o, ...tuning };
   }
 
   /** True once shutdown began and every outgoing tunnel is closed. */
@@ -227,6 +238,19 @@ export class TunnelManager {
     if (!t) return;
     t.sessionUp = false;
     if ((t.state === 'up' || t.state === 'draining') && t.downSince === null) t.downSince = this.o.now();
+  }
+
+  /**
+   * Closes the up tunnel `device` now as a session that went down and did not come back (a
+   * failure of the peer), without waiting for {@link UP_DEADLINE_MS}: for a session known to be
+   * lost, such as one that did not survive the machine's sleep. False when no such tunnel is up.
+   * Must not overlap a tick.
+   */
+  async closeLostSession(device: string, reason: string): Promise<boolean> {
+    const t = this.outgoing.get(device);
+    if (t?.state !== 'up') return false;
+    await this.fail(t, reason);
+    return true;
   }
 
   /** Forgets tunnels the helper no longer runs (it restarted): not the peer's fault. */

@@ -95,3 +95,12 @@ export interface TunnelManagerOptions {
   /** Logger. */
   logger: Logger;
 }
+
+/**
+ * The options a running manager takes again (TunnelManager's `configure`): the counts and
+ * the refresh period from the Settings view, and the hello interval babeld was given.
+ */
+export type TunnelTuning = Pick<
+  TunnelManagerOptions,
+  'clientCount' | 'maxClients' | 'refreshMs' | 'helloIntervalS'
+>;

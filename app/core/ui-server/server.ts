@@ -7,8 +7,9 @@
  * drive the node. Refusals are plain HTTP answers (401, 403) before any upgrade.
  *
  * Each connection first gets a `state.changed` event with the current snapshot, then every event;
- * each request goes through the API's dispatcher (validated both ways). Frames are bounded by
- * {@link MAX_WIRE_MESSAGE_BYTES}.
+ * each request goes through the API's dispatcher (validated both ways), except `helper.start`,
+ * which this server always refuses (a web page never triggers privilege escalation). Frames are
+ * bounded by {@link MAX_WIRE_MESSAGE_BYTES}.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -23,10 +24,12 @@ import {
   MAX_WIRE_MESSAGE_BYTES,
   WEB_API_PATH,
   WEB_TOKEN_PARAM,
+  type Handlers,
   type ServerMessageT,
 } from '../../ipc';
 import type { EngineHost } from '../../main/engine-host';
 import type { Logger } from '../log';
+import { refuseHelperStart } from '../node/helper-start';
 import { serveStatic } from './static-files';
 
 /** The only address the server listens on. */
@@ -80,7 +83,12 @@ function idOf(frame: unknown): number | null {
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const { api, logger } = options;
   const token = randomBytes(32).toString('base64url');
-  const dispatch = createDispatcher(api.handlers, {
+  // whatever host it serves, a page of this server never starts the privileged helper
+  const handlers: Handlers = {
+    ...api.handlers,
+    helper: { ...api.handlers.helper, start: refuseHelperStart },
+  };
+  const dispatch = createDispatcher(handlers, {
     onUnexpectedError: (channel, error) =>
       logger.error('API handler failed', { channel, error: String(error) }),
   });

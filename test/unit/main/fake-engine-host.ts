@@ -1,12 +1,14 @@
 /**
  * An in-memory {@link EngineHost} for the shell's tests: recording handlers that answer valid
  * results, a settable snapshot, and `emitSnapshot` to push `state.changed` through whatever
- * notifiers the shell subscribed. It stands in for the engine of app/core/node, which needs the
+ * notifiers the shell subscribed. Like the real host, it answers `helper.start` with the starter
+ * the shell lent it (`factory`), or refuses it without one. It stands in for the engine of app/core/node, which needs the
  * helper, OpenVPN and babeld and is tested against them elsewhere.
  */
 import { vi } from 'vitest';
+import { refuseHelperStart } from '../../../app/core/node/helper-start';
 import type { ConnectionStateT, Handlers, Notifier, SnapshotT } from '../../../app/ipc';
-import type { EngineHost } from '../../../app/main/engine-host';
+import type { EngineHost, EngineHostFactory, HelperStarter } from '../../../app/main/engine-host';
 
 /** A snapshot in `state` with two peers, one unreachable when degraded. */
 export function snapshotIn(
@@ -30,7 +32,7 @@ export function snapshotIn(
     tunnels: [],
     peers: [peer('node-2', true), peer('node-3', state !== 'degraded')],
     registry: { url: 'https://registry.example.net', reachable: true, checkedAt: since },
-    helper: { state: helper, since, lastError: null, nextRetryAt: null },
+    helper: { state: helper, since, lastError: null, nextRetryAt: null, canStart: false },
     settings: {
       helloIntervalS: 1,
       linkMode: 'wired',
@@ -45,6 +47,7 @@ export function snapshotIn(
 /** Creates the fake engine host. */
 export function createFakeEngineHost(initial: SnapshotT = snapshotIn('disconnected')) {
   let current = initial;
+  let starter: HelperStarter | undefined;
   const notifiers = new Set<Notifier>();
   const handlers = {
     state: { get: vi.fn(() => Promise.resolve(current)) },
@@ -87,7 +90,10 @@ export function createFakeEngineHost(initial: SnapshotT = snapshotIn('disconnect
         Promise.resolve({ name: 'node-1', prefix: 'fd00:1:2:1::/64', address: 'fd00:1:2:1::1' }),
       ),
     },
-    helper: { retry: vi.fn(() => Promise.resolve()) },
+    helper: {
+      retry: vi.fn(() => Promise.resolve()),
+      start: vi.fn(() => (starter ? starter.start() : refuseHelperStart())),
+    },
   } satisfies Handlers;
 
   const host = {
@@ -102,9 +108,18 @@ export function createFakeEngineHost(initial: SnapshotT = snapshotIn('disconnect
     dispose: vi.fn(() => Promise.resolve()),
   } satisfies EngineHost;
 
+  /** The factory the shell starts this host with; it keeps the starter the shell lends. */
+  const factory: EngineHostFactory = (options) => {
+    starter = options?.helperStarter;
+    return Promise.resolve(host);
+  };
+
   return {
     host,
     handlers,
+    factory,
+    /** The starter the shell lent, if any. */
+    starter: () => starter,
     /** How many notifiers are subscribed. */
     subscribers: () => notifiers.size,
     /** Makes `snapshot` current and emits it as `state.changed`. */

@@ -28,7 +28,7 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function options(engine = createFakeEngineHost(), sudoExec: SudoExec = vi.fn()) {
   const shellOptions: ShellOptions = {
-    createEngineHost: () => Promise.resolve(engine.host),
+    createEngineHost: engine.factory,
     appRoot: '/opt/vifibnet/app',
     execPath: '/opt/vifibnet/vifibnet-desktop',
     uid: 1000,
@@ -107,6 +107,61 @@ describe('startShell', () => {
     expect(trayItem('Start the helper…')!.enabled).toBe(true);
     engine.emitSnapshot(snapshotIn('disconnected'));
     expect(trayItem('Start the helper…')).toBeUndefined();
+  });
+
+  test('the window may ask once to start the helper; a later ask says what became of that attempt', async () => {
+    let finish: () => void = () => undefined;
+    const sudoExec = vi.fn<SudoExec>((_command, _options, callback) => {
+      finish = () => callback(new Error('User did not grant permission.'));
+    });
+    const { engine, shellOptions } = options(
+      createFakeEngineHost(snapshotIn('helper-unreachable')),
+      sudoExec,
+    );
+    await startShell(shellOptions);
+    const starter = engine.starter()!;
+    expect(starter.canStart).toBe(true);
+
+    await expect(ipcMain.invoke('helper.start', undefined)).resolves.toMatchObject({ ok: true });
+    expect(sudoExec).toHaveBeenCalledOnce();
+    expect(sudoExec.mock.calls[0]![0]).toMatch(
+      / helper --socket \/run\/vifibnet\/helper\.sock --allow-uid 1000$/,
+    );
+    expect(starter.canStart).toBe(false);
+    expect(trayItem('Starting the helper…')!.enabled).toBe(false); // one launcher for tray and window
+
+    const second = await ipcMain.invoke('helper.start', undefined);
+    expect(second).toMatchObject({ ok: false, error: { code: 'helper_start_refused' } });
+    expect(JSON.stringify(second)).toMatch(/already tried to start the helper: .*prompt is still open/);
+    finish();
+    await flush();
+    const later = await ipcMain.invoke('helper.start', undefined);
+    expect(later).toMatchObject({ ok: false, error: { code: 'helper_start_refused' } });
+    expect(JSON.stringify(later)).toMatch(/password prompt was dismissed.*sudo npx vifibnet helper/);
+    expect(sudoExec).toHaveBeenCalledOnce();
+    expect(starter.canStart).toBe(false);
+  });
+
+  test('while the tray starts the helper the window is not offered a second start', async () => {
+    let finish: () => void = () => undefined;
+    const sudoExec = vi.fn<SudoExec>((_command, _options, callback) => {
+      finish = () => callback(new Error('No polkit authentication agent found.'));
+    });
+    const { engine, shellOptions } = options(
+      createFakeEngineHost(snapshotIn('helper-unreachable')),
+      sudoExec,
+    );
+    await startShell(shellOptions);
+    trayItem('Start the helper…')!.click!();
+    expect(engine.starter()!.canStart).toBe(false);
+    await expect(ipcMain.invoke('helper.start', undefined)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'busy' },
+    });
+    finish();
+    await flush();
+    expect(engine.starter()!.canStart).toBe(true); // the window's own offer is still unused
+    expect(sudoExec).toHaveBeenCalledOnce();
   });
 
   test('dispose releases everything, the engine last', async () => {

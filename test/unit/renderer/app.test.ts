@@ -17,6 +17,7 @@ describe('App', () => {
       since: 1,
       lastError: 'connect ENOENT /run/vifibnet/helper.sock',
       nextRetryAt: null,
+      canStart: false,
     };
     const engine = createFakeEngine(snapshot);
     const { wrapper } = await mountWithEngine(App, engine);

@@ -57,7 +57,13 @@ export function sampleSnapshot(): SnapshotT {
       },
     ],
     registry: { url: 'https://registry.example.net', reachable: true, checkedAt: 1_700_000_000_000 },
-    helper: { state: 'reachable', since: 1_700_000_000_000, lastError: null, nextRetryAt: null },
+    helper: {
+      state: 'reachable',
+      since: 1_700_000_000_000,
+      lastError: null,
+      nextRetryAt: null,
+      canStart: false,
+    },
     settings: {
       helloIntervalS: 1,
       linkMode: 'wired',
@@ -148,7 +154,7 @@ export function createFakeEngine(snapshot: SnapshotT = sampleSnapshot()) {
         Promise.resolve({ name: 'node-9', prefix: 'fd00:1:2:9::/64', address: 'fd00:1:2:9::1' }),
       ),
     },
-    helper: { retry: vi.fn(() => Promise.resolve()) },
+    helper: { retry: vi.fn(() => Promise.resolve()), start: vi.fn(() => Promise.resolve()) },
   } satisfies Handlers;
 
   const dispatch = createDispatcher(handlers);

@@ -38,7 +38,7 @@ describe('Settings view', () => {
     expect(hello.attributes('aria-describedby')).toContain('setting-hello-error');
     expect(estimateOf(wrapper)).toMatch(/Enter a valid interval/);
     const apply = wrapper.get('button[type=submit]');
-    expect(apply.attributes('disabled')).toBeDefined();
+    expect(apply.attributes('aria-disabled')).toBe('true');
     await wrapper.get('form').trigger('submit');
     expect(engine.handlers.settings.set).not.toHaveBeenCalled();
 
@@ -60,6 +60,16 @@ describe('Settings view', () => {
       .find((b) => b.text() === 'Discard changes')!
       .trigger('click');
     expect(inputValue(wrapper.get('#setting-max-clients'))).toBe('20');
+  });
+
+  test('says when a new max clients reaches the running node', async () => {
+    const { wrapper } = await mountWithEngine(SettingsView, createFakeEngine());
+    expect(wrapper.get('#setting-max-clients').attributes('aria-describedby')).toContain(
+      'setting-max-clients-hint',
+    );
+    expect(wrapper.get('#setting-max-clients-hint').text()).toMatch(
+      /at once while no other node has a tunnel to this one; otherwise at the next connect/,
+    );
   });
 
   test('every control has an accessible name', async () => {
