@@ -14,6 +14,8 @@ export const IP_PATH = '/usr/sbin/ip';
 export const OPENVPN_PATH = '/usr/sbin/openvpn';
 /** babeld 1.12 from the distribution. */
 export const BABELD_PATH = '/usr/sbin/babeld';
+/** nftables' `nft` (Debian package nftables). */
+export const NFT_PATH = '/usr/sbin/nft';
 
 /** The environment every child gets: nothing inherited from the helper's caller or shell. */
 export const CLEAN_ENV: Readonly<Record<string, string>> = Object.freeze({

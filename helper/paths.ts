@@ -58,6 +58,11 @@ export function openvpnConfigPath(paths: HelperPaths, device: string): string {
   return join(paths.confDir, `openvpn-${device}.conf`);
 }
 
+/** Where the ICMP guard's nftables script is written before `nft -f` reads it. */
+export function icmpGuardScriptPath(paths: HelperPaths): string {
+  return join(paths.confDir, 'icmp-guard.nft');
+}
+
 /** The run directory of a socket path (its parent). */
 export function runDirOf(socket: string): string {
   return dirname(socket);

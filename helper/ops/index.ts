@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION, type HelperSnapshotT } from '../protocol';
 import { Babel } from './babel';
 import { Credentials } from './credentials';
 import { DeviceRegistry } from './devices';
+import { IcmpGuard } from './icmp-guard';
 import { NetworkConfig } from './network';
 import { OpenVpn } from './openvpn';
 
@@ -17,7 +18,7 @@ export interface HelperRuntime {
   handlers: OperationHandlers;
   /** The state snapshot. */
   snapshot(): HelperSnapshotT;
-  /** Undoes everything: children, devices, address, route, sockets. Never throws. */
+  /** Undoes everything: children, devices, address, route, ICMP guard, sockets. Never throws. */
   teardown(): Promise<void>;
   /** Kills children at once (process exit path, synchronous). */
   killNow(): void;
@@ -40,6 +41,8 @@ export async function createHelperRuntime(
   devices.usedBy = (name) => openvpn.usedBy(name) ?? (babel.uses(name) ? 'babeld' : null);
   babel.isListenerDevice = (name) => openvpn.isListenerDevice(name);
   openvpn.onDeviceGone = (device) => babel.forget(device);
+  const guard = new IcmpGuard(ctx);
+  await guard.clear(); // a crashed helper may have left its table
 
   const snapshot = (): HelperSnapshotT => {
     const net = network.current;
@@ -70,8 +73,16 @@ export async function createHelperRuntime(
       if (first) await ctx.logger.step('Restarting OpenVPN to enable the CRL', () => openvpn.restartAll());
       return result;
     },
-    'openvpn.listen': (p) => openvpn.listen(p),
-    'openvpn.unlisten': (p) => openvpn.unlisten(p),
+    'openvpn.listen': async (p) => {
+      const result = await openvpn.listen(p);
+      if (p.protocol === 'udp') await guard.protect(p.port);
+      return result;
+    },
+    'openvpn.unlisten': async (p) => {
+      const result = await openvpn.unlisten(p);
+      if (p.protocol === 'udp') await guard.clear();
+      return result;
+    },
     'openvpn.connect': (p) => openvpn.connect(p),
     'openvpn.disconnect': (p) => openvpn.disconnect(p),
     'babel.configure': (p) => babel.configure(p),
@@ -94,6 +105,7 @@ export async function createHelperRuntime(
       };
       await attempt('stopping babeld', () => babel.stop());
       await attempt('stopping OpenVPN', () => openvpn.stopAll());
+      await attempt('removing the ICMP guard', () => guard.clear());
       await attempt('removing devices', () => devices.removeAll());
       await attempt('clearing the network', () => network.clear());
     });

@@ -44,6 +44,10 @@
  * the supervisor restarts OpenVPN with backoff and the same device comes back. OpenVPN's own
  * keepalive is described at KEEPALIVE in config/openvpn.ts.
  *
+ * One UDP socket serves every client of a listener, and OpenVPN turns IP_RECVERR on for it, so an
+ * ICMP port-unreachable from a client that went away fails the next write to *another* client;
+ * the ICMP guard (icmp-guard.ts) keeps those errors away from the listener's port.
+ *
  * Tunnel events: "Initialization Sequence Completed" → `tunnel.up`; a session restart
  * (`SIGUSR1[…]`), an inactivity timeout or the process exiting → `tunnel.down`.
  */

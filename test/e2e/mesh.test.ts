@@ -29,6 +29,8 @@ const FAILOVER_DEADLINE_MS = 30_000;
  * carries a route, the old one drains (grace 16 hellos, deadline 32 hellos).
  */
 const ROTATION_DEADLINE_MS = 60_000;
+/** Probing goes on this long after a rotated tunnel closed (OpenVPN's 5 s delayed exit + 3 s). */
+const AFTER_CLOSE_PROBING_MS = 8_000;
 
 const log = createLogger({ scope: 'e2e', level: 'info' });
 const figures: Record<string, number> = {};
@@ -173,11 +175,7 @@ describe('a 6-node mesh in network namespaces', () => {
     log.info('Crashed node rejoined', { node: victim.name, ms: figures.rejoinAfterCrashMs });
   }, 300_000);
 
-  it('rotates a tunnel out (drain, then close): a new tunnel opens and no pair sees a cut-sized gap', async () => {
-    // Issue 4 asks for no lost probe at all; today a drained tunnel still costs some pairs
-    // 0.1-0.9 s around its close (the far end keeps routing through it until babel's feasibility
-    // lets it switch), so this asserts what holds — every gap stays well below the
-    // ≈ 4 × hello + 0.4 s that closing without a drain costs — and logs the losses.
+  it('rotates a tunnel out (drain, then close): a new tunnel opens and no probe between any pair is lost', async () => {
     // The control socket's `rotate` replaces one outgoing tunnel now, as a refresh would: a new
     // tunnel to a peer the node has none with, the old one drained once babel routes over the new
     // one, then closed once no route uses it. Rotate the busiest tunnel of a node that still has
@@ -222,7 +220,9 @@ describe('a 6-node mesh in network namespaces', () => {
       });
       expect(drained.counters.tunnelsDrained).toBeGreaterThan(before.counters.tunnelsDrained);
       expect(opened.length).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 2_000));
+      // a measurement window, not a wait: the far end's listener keeps the closed client's
+      // session 5 s (OpenVPN's delayed exit), the time a lost packet would show up in
+      await new Promise((r) => setTimeout(r, AFTER_CLOSE_PROBING_MS));
     } finally {
       reports = await Promise.all(probes.map(async (p) => ({ ...p, report: await p.probe.stop() })));
     }
@@ -242,8 +242,6 @@ describe('a 6-node mesh in network namespaces', () => {
         )
         .join('; '),
     });
-    const undrainedCloseMs = (4 * HELLO_S + 0.4) * 1000;
-    const cutSized = reports.filter((r) => r.report.longestGapMs >= undrainedCloseMs * 0.8);
-    expect(cutSized.map((r) => `${r.from.name}→${r.to.name}: ${r.report.longestGapMs} ms`)).toEqual([]);
+    expect(lossy.map((r) => `${r.from.name}→${r.to.name}: ${r.report.lost} lost`)).toEqual([]);
   }, 300_000);
 });

@@ -20,6 +20,8 @@ import {
   type CaBundle,
 } from '../../app/registry/pki';
 import { DRAIN_METRIC } from '../../helper/config/babeld';
+import { GUARD_TABLE } from '../../helper/config/nftables';
+import { NFT_PATH } from '../../helper/exec';
 import type { HelperEventT } from '../../helper/protocol';
 import { startHelperProcess, type HelperProcess } from '../support/helper-process';
 import { runPeerClient } from '../support/server-peer-client';
@@ -46,6 +48,16 @@ interface Node {
 }
 
 /** Sends `dump` on a babeld local socket and returns the lines of the answer. */
+/**
+ * Packets the listener's ICMP guard dropped in `ns` (sum of its rule counters), or null when
+ * the helper's table is absent.
+ */
+async function guardDrops(ns: Netns): Promise<number | null> {
+  const { code, stdout } = await ns.exec(NFT_PATH, ['list', 'table', 'inet', GUARD_TABLE]);
+  if (code !== 0) return null;
+  return [...stdout.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 function babelDump(path: string, command = 'dump'): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const s = connect(path);
@@ -339,6 +351,15 @@ describe('helper mesh over two namespaces', () => {
     timings.pingAfterOpenvpnKillMs = Date.now() - t0;
     const after = (await b.helper.client.call('status', {})).openvpn.find((o) => o.device === clientDev)!;
     expect(after.restarts).toBe(1);
+    // A's listener still sends to the killed client's closed port until that session expires;
+    // B's kernel answers port-unreachable, which the ICMP guard keeps away from OpenVPN's socket.
+    await pollUntil(
+      'the ICMP guard on A to drop port-unreachable errors',
+      async () => ((await guardDrops(a.ns)) ?? 0) > 0,
+      {
+        timeoutMs: 15_000,
+      },
+    );
   });
 
   it('restarts a babeld killed with SIGKILL; the read-only socket serves the new one', async () => {
@@ -448,6 +469,7 @@ describe('helper mesh over two namespaces', () => {
       expect((await linkNames(n.ns)).filter((l) => l.startsWith('vfb'))).toEqual([]);
       expect(await n.ns.ip('-6', 'addr', 'show', 'dev', 'lo')).not.toContain(n.address);
       expect(await n.ns.ip('-6', 'route', 'show')).not.toContain(net);
+      expect(await guardDrops(n.ns)).toBeNull();
     }
     const left = await readdir(dir);
     expect(left.filter((f) => f.endsWith('.sock'))).toEqual([]);

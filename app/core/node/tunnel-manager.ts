@@ -63,9 +63,9 @@ export const UP_DEADLINE_MS = 15_000;
 /**
  * Hello intervals a drained tunnel stays open at least: four update intervals (4 hellos each).
  * The far end hears our raised metrics within one, but when its alternatives are unfeasible it
- * switches only after a seqno request round (measured in the 6-node e2e mesh: with 8 hellos a
- * tap server still routed through the closed tunnel and lost ≈ 0.5–0.9 s after its neighbour
- * timeout).
+ * switches only after a seqno request round. (Losses seen around the close in the 6-node mesh
+ * with 8 hellos were not babel's: OpenVPN's listener lost packets to *other* clients after ours
+ * closed, which the helper's ICMP guard fixed — helper/ops/icmp-guard.ts.)
  */
 export const DRAIN_GRACE_HELLOS = 16;
 
