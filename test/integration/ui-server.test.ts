@@ -11,11 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { pollUntil } from '../../app/cli/demo/netns';
 import WebSocket from 'ws';
-import { RoutingTable } from '../../app/core/babel/routing-table';
 import { createLogger } from '../../app/core/log';
-import { createEngineHostFor, type RunningNode } from '../../app/core/node/engine-host';
+import { createEngineHostFor } from '../../app/core/node/engine-host';
 import { LogRing } from '../../app/core/node/log-ring';
-import { zeroCounters, type NodeStatus } from '../../app/core/node/status';
 import { startUiServer, type UiServer } from '../../app/core/ui-server/server';
 import {
   HELPER_START_COMMAND,
@@ -24,18 +22,13 @@ import {
   type ServerMessageT,
 } from '../../app/ipc';
 import type { EngineHost } from '../../app/main/engine-host';
+import { fakeRunningNode } from '../support/fake-running-node';
 
-/** A fake running node: a fixed status with one tunnel up, an empty babel table. */
+/** The fake running node: one tunnel up, an empty babel table. */
 function fakeEngine() {
-  const status: NodeStatus = {
-    node: {
-      name: 'fd00000100020001-64',
-      prefix: 'fd00:1:2:1::/64',
-      address: 'fd00:1:2:1::1',
-      networkPrefix: 'fd00::/16',
-    },
-    startedAt: Date.now(),
-    ready: true,
+  return fakeRunningNode({
+    withBabelTable: true,
+    registryReachable: true,
     tunnels: [
       {
         peer: 'fd00000100020002-64',
@@ -49,26 +42,7 @@ function fakeEngine() {
         since: Date.now(),
       },
     ],
-    peers: { known: 2, alive: 2, dead: 0 },
-    registry: {
-      url: 'https://registry.example.net',
-      reachable: true,
-      checkedAt: Date.now(),
-      lastError: null,
-    },
-    counters: zeroCounters(),
-  };
-  const table = new RoutingTable();
-  return {
-    status: (): NodeStatus => status,
-    helperConnected: true,
-    babelTable: () => table,
-    configureBabel: vi.fn(() => Promise.resolve()),
-    configureTunnels: vi.fn(() => Promise.resolve()),
-    pause: vi.fn(),
-    resume: vi.fn(),
-    stop: vi.fn(() => Promise.resolve()),
-  } satisfies RunningNode;
+  });
 }
 
 let dir: string;

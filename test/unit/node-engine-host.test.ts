@@ -13,42 +13,14 @@ import { createLogger } from '../../app/core/log';
 import { createEngineHostFor, type RunningNode } from '../../app/core/node/engine-host';
 import { LogRing } from '../../app/core/node/log-ring';
 import { readSettingsOverrides } from '../../app/core/node/settings-file';
-import { zeroCounters, type NodeStatus } from '../../app/core/node/status';
 import { createDispatcher, HELPER_START_COMMAND, type Dispatch } from '../../app/ipc';
 import type { EngineHost, HelperStarter } from '../../app/main/engine-host';
 import { DEFAULT_PARAMETERS } from '../../app/registry/network-config';
-
-/** A running node with no tunnel, whose reconfigurations are recorded. */
-function fakeNode() {
-  const status: NodeStatus = {
-    node: {
-      name: 'fd00000100020001-64',
-      prefix: 'fd00:1:2:1::/64',
-      address: 'fd00:1:2:1::1',
-      networkPrefix: 'fd00::/16',
-    },
-    startedAt: 1,
-    ready: true,
-    tunnels: [],
-    peers: { known: 0, alive: 0, dead: 0 },
-    registry: { url: 'https://registry.example.net', reachable: null, checkedAt: null, lastError: null },
-    counters: zeroCounters(),
-  };
-  return {
-    status: () => status,
-    helperConnected: true,
-    babelTable: () => null,
-    configureBabel: vi.fn(() => Promise.resolve()),
-    configureTunnels: vi.fn(() => Promise.resolve()),
-    pause: vi.fn(),
-    resume: vi.fn(),
-    stop: vi.fn(() => Promise.resolve()),
-  } satisfies RunningNode;
-}
+import { fakeRunningNode } from '../support/fake-running-node';
 
 describe('engine host', () => {
   let dir: string;
-  let node: ReturnType<typeof fakeNode>;
+  let node: ReturnType<typeof fakeRunningNode>;
   const hosts: EngineHost[] = [];
 
   const hostOver = async (running: RunningNode | null, helperStarter?: HelperStarter) => {
@@ -72,7 +44,7 @@ describe('engine host', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'vifibnet-host-'));
-    node = fakeNode();
+    node = fakeRunningNode();
   });
 
   afterEach(async () => {
