@@ -7,8 +7,9 @@
  */
 import { vi } from 'vitest';
 import { refuseHelperStart } from '../../../app/core/node/helper-start';
-import type { ConnectionStateT, Handlers, Notifier, SnapshotT } from '../../../app/ipc';
+import type { ConnectionStateT, Notifier, SnapshotT } from '../../../app/ipc';
 import type { EngineHost, EngineHostFactory, HelperStarter } from '../../../app/main/engine-host';
+import { createFakeHandlers } from '../../support/fake-api-handlers';
 
 /** A snapshot in `state` with two peers, one unreachable when degraded. */
 export function snapshotIn(
@@ -49,52 +50,9 @@ export function createFakeEngineHost(initial: SnapshotT = snapshotIn('disconnect
   let current = initial;
   let starter: HelperStarter | undefined;
   const notifiers = new Set<Notifier>();
-  const handlers = {
-    state: { get: vi.fn(() => Promise.resolve(current)) },
-    connection: { connect: vi.fn(() => Promise.resolve()), disconnect: vi.fn(() => Promise.resolve()) },
-    peers: { list: vi.fn(() => Promise.resolve(current.peers)) },
-    recovery: {
-      history: vi.fn((query: { from: number }) =>
-        Promise.resolve({
-          from: query.from,
-          to: query.from + 1,
-          peer: null,
-          reachability: [],
-          outages: [],
-          events: [],
-        }),
-      ),
-      distribution: vi.fn(() =>
-        Promise.resolve({
-          recovered: 0,
-          medianMs: null,
-          p95Ms: null,
-          buckets: [1_000, 5_000, 30_000, 120_000].map((withinMs) => ({ withinMs, share: 0 })),
-        }),
-      ),
-    },
-    settings: {
-      get: vi.fn(() => Promise.resolve(current.settings)),
-      set: vi.fn((patch: object) => Promise.resolve({ ...current.settings, ...patch })),
-    },
-    logs: { tail: vi.fn(() => Promise.resolve([])) },
-    join: {
-      inspect: vi.fn((params: { registryUrl: string }) =>
-        Promise.resolve({
-          registryUrl: params.registryUrl,
-          caFingerprint: 'ab'.repeat(32),
-          networkPrefix: 'fd00:1:2::/48',
-        }),
-      ),
-      enroll: vi.fn(() =>
-        Promise.resolve({ name: 'node-1', prefix: 'fd00:1:2:1::/64', address: 'fd00:1:2:1::1' }),
-      ),
-    },
-    helper: {
-      retry: vi.fn(() => Promise.resolve()),
-      start: vi.fn(() => (starter ? starter.start() : refuseHelperStart())),
-    },
-  } satisfies Handlers;
+  const handlers = createFakeHandlers(() => current, {
+    startHelper: () => (starter ? starter.start() : refuseHelperStart()),
+  });
 
   const host = {
     handlers,

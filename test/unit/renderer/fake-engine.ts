@@ -6,18 +6,20 @@
  */
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, type Pinia } from 'pinia';
-import { vi } from 'vitest';
 import { createApp, type Component } from 'vue';
 import {
   createApiClient,
   createDispatcher,
   createNotifier,
-  type Handlers,
+  type RecoveryDistributionT,
+  type RecoveryHistoryT,
+  type RecoveryQueryT,
   type SnapshotT,
   type Transport,
 } from '../../../app/ipc';
 import { API_KEY } from '../../../renderer/composables/useApi';
 import { syncStores } from '../../../renderer/stores/sync';
+import { createFakeHandlers } from '../../support/fake-api-handlers';
 
 /** A node with two peers, one tunnel, helper reachable, connected. */
 export function sampleSnapshot(): SnapshotT {
@@ -75,87 +77,71 @@ export function sampleSnapshot(): SnapshotT {
   };
 }
 
+/** One outage of node-2 in the queried hour, recovered via node-3 after 4.4 s. */
+function sampleHistory(query: RecoveryQueryT): RecoveryHistoryT {
+  return {
+    from: query.from,
+    to: query.from + 3_600_000,
+    peer: query.peer ?? null,
+    reachability: [
+      { at: query.from, reachable: 2, total: 2 },
+      { at: query.from + 1_000_000, reachable: 1, total: 2 },
+      { at: query.from + 1_004_400, reachable: 2, total: 2 },
+    ],
+    outages: [
+      {
+        peer: 'node-2',
+        start: query.from + 1_000_000,
+        end: query.from + 1_004_400,
+        cause: 'link cut',
+        endedBy: 'recovered' as const,
+      },
+    ],
+    events: [
+      {
+        at: query.from + 1_000_000,
+        kind: 'outage-started' as const,
+        peer: 'node-2',
+        detail: '',
+        outageMs: null,
+      },
+      {
+        at: query.from + 1_004_400,
+        kind: 'recovered' as const,
+        peer: 'node-2',
+        detail: 'via node-3',
+        outageMs: 4400,
+      },
+    ],
+  };
+}
+
+/** Four recoveries: a quarter within 1 s, three quarters within 5 s, all within 30 s. */
+function sampleDistribution(): RecoveryDistributionT {
+  return {
+    recovered: 4,
+    medianMs: 2_000,
+    p95Ms: 12_000,
+    buckets: [
+      { withinMs: 1_000, share: 0.25 },
+      { withinMs: 5_000, share: 0.75 },
+      { withinMs: 30_000, share: 1 },
+      { withinMs: 120_000, share: 1 },
+    ],
+  };
+}
+
 const viaJson = (value: unknown): unknown =>
   value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 
 /** The fake engine: handlers to inspect or replace, a typed notifier, and the API client. */
 export function createFakeEngine(snapshot: SnapshotT = sampleSnapshot()) {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const handlers = {
-    state: { get: vi.fn(() => Promise.resolve(snapshot)) },
-    connection: { connect: vi.fn(() => Promise.resolve()), disconnect: vi.fn(() => Promise.resolve()) },
-    peers: { list: vi.fn(() => Promise.resolve(snapshot.peers)) },
-    recovery: {
-      history: vi.fn((query: { from: number; peer?: string | null }) =>
-        Promise.resolve({
-          from: query.from,
-          to: query.from + 3_600_000,
-          peer: query.peer ?? null,
-          reachability: [
-            { at: query.from, reachable: 2, total: 2 },
-            { at: query.from + 1_000_000, reachable: 1, total: 2 },
-            { at: query.from + 1_004_400, reachable: 2, total: 2 },
-          ],
-          outages: [
-            {
-              peer: 'node-2',
-              start: query.from + 1_000_000,
-              end: query.from + 1_004_400,
-              cause: 'link cut',
-              endedBy: 'recovered' as const,
-            },
-          ],
-          events: [
-            {
-              at: query.from + 1_000_000,
-              kind: 'outage-started' as const,
-              peer: 'node-2',
-              detail: '',
-              outageMs: null,
-            },
-            {
-              at: query.from + 1_004_400,
-              kind: 'recovered' as const,
-              peer: 'node-2',
-              detail: 'via node-3',
-              outageMs: 4400,
-            },
-          ],
-        }),
-      ),
-      distribution: vi.fn(() =>
-        Promise.resolve({
-          recovered: 4,
-          medianMs: 2_000,
-          p95Ms: 12_000,
-          buckets: [
-            { withinMs: 1_000, share: 0.25 },
-            { withinMs: 5_000, share: 0.75 },
-            { withinMs: 30_000, share: 1 },
-            { withinMs: 120_000, share: 1 },
-          ],
-        }),
-      ),
-    },
-    settings: {
-      get: vi.fn(() => Promise.resolve(snapshot.settings)),
-      set: vi.fn((patch: object) => Promise.resolve({ ...snapshot.settings, ...patch })),
-    },
-    logs: { tail: vi.fn(() => Promise.resolve([])) },
-    join: {
-      inspect: vi.fn((params: { registryUrl: string }) =>
-        Promise.resolve({
-          registryUrl: params.registryUrl,
-          caFingerprint: 'ab'.repeat(32),
-          networkPrefix: 'fd00:1:2::/48',
-        }),
-      ),
-      enroll: vi.fn(() =>
-        Promise.resolve({ name: 'node-9', prefix: 'fd00:1:2:9::/64', address: 'fd00:1:2:9::1' }),
-      ),
-    },
-    helper: { retry: vi.fn(() => Promise.resolve()), start: vi.fn(() => Promise.resolve()) },
-  } satisfies Handlers;
+  const handlers = createFakeHandlers(() => snapshot, {
+    history: sampleHistory,
+    distribution: sampleDistribution,
+    enrolled: { name: 'node-9', prefix: 'fd00:1:2:9::/64', address: 'fd00:1:2:9::1' },
+  });
 
   const dispatch = createDispatcher(handlers);
   const transport: Transport = {
