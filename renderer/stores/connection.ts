@@ -24,8 +24,14 @@ export const useConnectionStore = defineStore('connection', () => {
     () => enrolled.value && state.value !== 'helper-unreachable' && !command.pending.value,
   );
 
-  /** Takes this domain's part of a state snapshot (the only way its state changes). */
+  /**
+   * Takes this domain's part of a state snapshot (the only way its state changes). A failed
+   * command's "the helper is not running" is dropped once the snapshot says it runs: the node may
+   * have connected since (the Launch view's retry), and the message would be false.
+   */
   function applySnapshot(snapshot: SnapshotT): void {
+    if (command.error.value?.code === 'helper_unreachable' && snapshot.helper.state === 'reachable')
+      command.error.value = null;
     state.value = snapshot.connection.state;
     since.value = snapshot.connection.since;
     node.value = snapshot.node;

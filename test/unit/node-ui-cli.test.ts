@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkRendererBuilt, normalizeUiFlag, uiPort } from '../../app/cli/node-ui';
+import { checkRendererBuilt, normalizeUiFlag, startsNodeAtOnce, uiPort } from '../../app/cli/node-ui';
 
 describe('node run --ui', () => {
   test('the port is optional', () => {
@@ -15,6 +15,14 @@ describe('node run --ui', () => {
     expect(uiPort('0')).toBe(0);
     expect(uiPort('8080')).toBe(8080);
     for (const bad of ['-1', '65536', 'x', '80.5', '']) expect(() => uiPort(bad), bad).toThrow(/--ui/);
+  });
+
+  test('over a state directory not enrolled yet, only the UI starts (the user joins there)', () => {
+    expect(startsNodeAtOnce(true, false)).toBe(false);
+    expect(startsNodeAtOnce(true, true)).toBe(true);
+    // without the UI the node starts, and an unenrolled directory fails with its own message
+    expect(startsNodeAtOnce(false, false)).toBe(true);
+    expect(startsNodeAtOnce(false, true)).toBe(true);
   });
 
   test('a missing renderer build is one line naming the command that builds it', () => {

@@ -1,8 +1,9 @@
 /**
  * The demo mesh, built the way an operator builds a real network: an underlay of namespaces,
  * a registry (`registry init` + `serve`) in the switch namespace, one token per node, each
- * node enrolled, then its helper and `node run` started. `vifibnet demo`, the end-to-end tests
- * and the mesh benchmark all build their mesh here. {@link Mesh.dispose} stops everything
+ * node enrolled, then its helper and `node run` started. `vifibnet demo`, the end-to-end tests,
+ * the UI tests and the mesh benchmark all build their mesh here. Spare nodes (a namespace on the
+ * underlay and a directory, nothing enrolled or started) are there for a node that joins later. {@link Mesh.dispose} stops everything
  * (nodes first, cleanly) and removes every namespace; it is safe to call at any time.
  */
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
@@ -21,6 +22,8 @@ import { SWITCH_ADDRESS, Underlay } from './underlay';
 export interface MeshOptions {
   /** Number of nodes. */
   nodes: number;
+  /** Spare nodes: on the underlay after the nodes, not enrolled, nothing started (default 0). */
+  spares?: number;
   /** Babel hello interval of the network, in seconds. */
   helloInterval: number;
   /** Outgoing tunnels per node (default 2: every node has a second path, the mesh stays sparse). */
@@ -67,6 +70,8 @@ export class Mesh {
     readonly registry: DemoRegistry,
     /** The nodes, `n1` first. */
     readonly nodes: MeshNode[],
+    /** The spare nodes (numbered after the nodes): the caller enrols and starts them. */
+    readonly spares: MeshNode[],
     private readonly processes: ProcessSet,
     private readonly options: MeshOptions,
   ) {}
@@ -82,7 +87,7 @@ export class Mesh {
     let mesh: Mesh | undefined;
     try {
       // Not abandoned half-way: what it creates must be known to be removed.
-      underlay = await Underlay.create(options.nodes, log);
+      underlay = await Underlay.create(options.nodes + (options.spares ?? 0), log);
       const parameters: Partial<NetworkParametersT> = {
         helloInterval: options.helloInterval,
         clientCount: options.clientCount ?? DEFAULT_CLIENT_COUNT,
@@ -101,12 +106,13 @@ export class Mesh {
         ),
         signal,
       );
-      const nodes = underlay.ports.map(
+      const all = underlay.ports.map(
         (port, i) =>
           new MeshNode(i, port, join(dir, `n${i + 1}`), processes, log, options.nodeLogLevel ?? 'info'),
       );
-      mesh = new Mesh(dir, underlay, registry, nodes, processes, options);
-      await Promise.all(nodes.map((n) => mkdir(n.dir, { recursive: true })));
+      const nodes = all.slice(0, options.nodes);
+      mesh = new Mesh(dir, underlay, registry, nodes, all.slice(options.nodes), processes, options);
+      await Promise.all(all.map((n) => mkdir(n.dir, { recursive: true })));
       const url = await unlessAborted(registry.start(), signal);
       const tokens = await unlessAborted(registry.createTokens(nodes.length), signal);
       await step(`Enrolling ${nodes.length} nodes`, () =>
@@ -129,9 +135,11 @@ export class Mesh {
     }
   }
 
-  /** The node whose certificate name or prefix is `peer`, if any. */
+  /** The node (or enrolled spare) whose certificate name or prefix is `peer`, if any. */
   nodeOfPeer(peer: string): MeshNode | undefined {
-    return this.nodes.find((n) => n.prefix === peer || n.certificateName === peer);
+    return [...this.nodes, ...this.spares].find(
+      (n) => n.prefix !== '' && (n.prefix === peer || n.certificateName === peer),
+    );
   }
 
   /** All-pairs reachability among `nodes` (all nodes by default). */
@@ -165,7 +173,7 @@ export class Mesh {
   dispose(): Promise<void> {
     this.disposed ??= this.options.log
       .step('Tearing down the mesh', async () => {
-        await Promise.all(this.nodes.map((n) => n.stop()));
+        await Promise.all([...this.nodes, ...this.spares].map((n) => n.stop()));
         await this.processes.stopAll();
         await this.underlay.destroy();
         if (this.options.keepDir) this.options.log.info('Kept the working directory', { dir: this.dir });

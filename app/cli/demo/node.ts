@@ -4,6 +4,7 @@
  * namespace, observed with `vifibnet status --json`. Beside them runs the node's probe agent.
  */
 import { join } from 'node:path';
+import { helperPaths, runDirOf } from '../../../helper/paths';
 import type { Logger, LogLevel } from '../../core/log';
 import { requestRotation } from '../../core/node/control-client';
 import { NODE_FILES } from '../../core/node/node-state';
@@ -15,6 +16,7 @@ import {
   startHelper,
   startVifibnet,
   type ManagedProcess,
+  type ProcessExit,
   type ProcessSet,
   type StartedHelper,
 } from './processes';
@@ -26,6 +28,12 @@ const READY_TIMEOUT_MS = 60_000;
 /** What `node run` prints once set up. */
 const READY_LINE = /node ready prefix=(\S+) address=(\S+)/;
 
+/** What `node run --ui` prints once its web UI serves. */
+const UI_LINE = /^open (http:\/\/\S+)$/;
+
+/** The helper's name in the node's directory (its socket is `<dir>/<name>.sock`). */
+const HELPER_NAME = 'helper';
+
 /** A member node of the demo mesh. */
 export class MeshNode {
   /** Its name in the demo (`n1` …), not its certificate name. */
@@ -36,6 +44,8 @@ export class MeshNode {
   certificateName = '';
   /** Its overlay address, once `node run` is ready. */
   address = '';
+  /** The single-use token it enrolled with (spent once {@link enroll} succeeded). */
+  token = '';
   private helper: StartedHelper | undefined;
   private engine: ManagedProcess | undefined;
   private prober: ProbeAgent | undefined;
@@ -65,6 +75,17 @@ export class MeshNode {
     return join(this.dir, 'state');
   }
 
+  /** The socket of this node's helper (it listens there once {@link startHelper} resolved). */
+  get helperSocket(): string {
+    return join(this.dir, `${HELPER_NAME}.sock`);
+  }
+
+  /** The read-only babeld socket this node's helper serves (see helper/babel/readonly-proxy.ts). */
+  get babelSocket(): string {
+    const socket = this.helperSocket;
+    return helperPaths(socket, runDirOf(socket), join(this.dir, HELPER_NAME)).babelReadOnlySocket;
+  }
+
   /** The probe agent of this node's namespace (after {@link startAgent}). */
   get agent(): ProbeAgent {
     if (!this.prober) throw new Error(`${this.name}: the probe agent is not running`);
@@ -89,11 +110,12 @@ export class MeshNode {
     const enrolled = JSON.parse(out) as { prefix: string; name: string };
     this.prefix = enrolled.prefix;
     this.certificateName = enrolled.name;
+    this.token = token;
   }
 
   /** Starts this node's helper daemon; resolves once it serves. */
   async startHelper(): Promise<void> {
-    this.helper = await startHelper(this.ns, this.dir, 'helper', [], this.logOptions('helper'));
+    this.helper = await startHelper(this.ns, this.dir, HELPER_NAME, [], this.logOptions('helper'));
     this.processes.add(this.helper.process);
   }
 
@@ -105,31 +127,38 @@ export class MeshNode {
   /** Starts `node run`; resolves once it prints its ready line. */
   async start(): Promise<void> {
     if (!this.helper) throw new Error(`${this.name}: start the helper first`);
-    if (this.engine?.running()) throw new Error(`${this.name}: node run is already running`);
-    const engine = this.processes.add(
-      startVifibnet(
-        this.ns,
-        `node ${this.name}`,
-        [
-          'node',
-          'run',
-          '--state-dir',
-          this.stateDir,
-          '--helper-socket',
-          this.helper.socket,
-          '--underlay-address',
-          this.port.address,
-          '--log-level',
-          this.logLevel,
-        ],
-        this.logOptions('node'),
-      ),
-    );
-    this.engine = engine;
-    const [, prefix, address] = await engine.waitForLine(READY_LINE, READY_TIMEOUT_MS);
+    await this.waitReady(this.startNodeRun([]));
+  }
+
+  /**
+   * Starts `node run --ui PORT` (its helper may come later) and resolves with the address the UI
+   * prints, token included. An enrolled node is ready by then; one not enrolled yet becomes ready
+   * once its user has joined and connected in the UI (see {@link waitReady}).
+   */
+  async startUi(port: number): Promise<string> {
+    const [, url] = await this.startNodeRun(['--ui', String(port)]).waitForLine(UI_LINE, READY_TIMEOUT_MS);
+    return url!;
+  }
+
+  /** Resolves once the running `node run` has printed its ready line; takes its prefix and address. */
+  async waitReady(engine = this.engine, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    if (!engine) throw new Error(`${this.name}: node run is not running`);
+    const [, prefix, address] = await engine.waitForLine(READY_LINE, timeoutMs);
     this.prefix = prefix!;
     this.address = address!;
     this.log.debug('Node ready', { node: this.name, prefix: this.prefix, address: this.address });
+  }
+
+  private startNodeRun(extraArgs: readonly string[]): ManagedProcess {
+    if (this.engine?.running()) throw new Error(`${this.name}: node run is already running`);
+    const args = [
+      ...['node', 'run', '--state-dir', this.stateDir, '--helper-socket', this.helperSocket],
+      ...['--underlay-address', this.port.address, '--log-level', this.logLevel, ...extraArgs],
+    ];
+    this.engine = this.processes.add(
+      startVifibnet(this.ns, `node ${this.name}`, args, this.logOptions('node')),
+    );
+    return this.engine;
   }
 
   /** True while `node run` runs. */
@@ -137,9 +166,12 @@ export class MeshNode {
     return this.engine?.running() ?? false;
   }
 
-  /** Stops `node run` cleanly (SIGTERM). */
-  async stop(): Promise<void> {
-    await this.engine?.stop(10_000);
+  /**
+   * Stops `node run` cleanly (SIGTERM; SIGKILL after `graceMs`); resolves with how it ended, or
+   * undefined when it never ran.
+   */
+  async stop(graceMs = 10_000): Promise<ProcessExit | undefined> {
+    return this.engine?.stop(graceMs);
   }
 
   /**

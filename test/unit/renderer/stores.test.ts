@@ -65,6 +65,20 @@ describe('stores', () => {
     expect(connection.pending).toBe(false);
   });
 
+  test('a "helper not running" error goes once a snapshot says the helper runs', async () => {
+    const engine = createFakeEngine({
+      ...sampleSnapshot(),
+      connection: { state: 'disconnected', since: 1 },
+    });
+    engine.handlers.connection.connect.mockRejectedValueOnce(new ApiError('helper_unreachable', 'no socket'));
+    const connection = useConnectionStore(await syncedPinia(engine));
+    await connection.toggle();
+    expect(connection.error).toMatchObject({ code: 'helper_unreachable' });
+
+    engine.notify.state.changed({ ...sampleSnapshot(), connection: { state: 'connected', since: 2 } });
+    expect(connection.error).toBeNull();
+  });
+
   test('keep asking for the first snapshot until the engine answers', async () => {
     vi.useFakeTimers();
     const engine = createFakeEngine();
