@@ -16,6 +16,7 @@ export const CONNECTION_LABELS: Record<ConnectionStateT, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
   degraded: 'Degraded',
+  disconnecting: 'Disconnecting…',
   'helper-unreachable': 'Helper not running',
 };
 

@@ -176,12 +176,17 @@ export const EnrollParams = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Connection state
 
-/** The mesh as the tray icon shows it. */
+/**
+ * The mesh as the tray icon shows it. `disconnecting` lasts from `connection.disconnect` until
+ * the node has stopped (it drains every tunnel first, several seconds): neither Connect nor
+ * Disconnect applies meanwhile.
+ */
 export const ConnectionState = z.enum([
   'disconnected',
   'connecting',
   'connected',
   'degraded',
+  'disconnecting',
   'helper-unreachable',
 ]);
 

@@ -58,7 +58,10 @@ export const apiSchema = {
   connection: {
     /** Brings the mesh up; progress arrives as `state.changed`. */
     connect: invoke(z.void(), z.void()),
-    /** Takes the mesh down gracefully (tunnels drained, then closed). */
+    /**
+     * Takes the mesh down gracefully (tunnels drained, then closed); the state is `disconnecting`
+     * from the call until the node has stopped, when the call resolves.
+     */
     disconnect: invoke(z.void(), z.void()),
   },
   peers: {

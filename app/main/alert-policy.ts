@@ -5,7 +5,9 @@
  * baseline (the window and tray already show how things are at start). While the shell is
  * *quiet* (a planned pause around suspend) no problem is announced; a problem still present when
  * the quiet ends is announced then. A recovery is announced only for a degradation the user was
- * told about, with how long it lasted — the number this product exists to show.
+ * told about, with how long it lasted — the number this product exists to show. Taking the mesh
+ * down by request (`disconnecting`, then `disconnected`) is no degradation, however many peers
+ * drop out while the tunnels drain, and ends one without a recovery notice.
  */
 import type { ConnectionStateT, SnapshotT } from '../ipc';
 
@@ -79,6 +81,7 @@ function meshStep(
       alert: { kind: 'mesh-degraded', unreachablePeers, totalPeers: observation.peers.length },
     };
   }
+  // connected, connecting, disconnecting, disconnected, helper-unreachable: no degradation now
   const cleared = { degraded: 'none', degradedSince: null } as const;
   if (state !== 'connected' || memory.degraded !== 'alerted' || memory.degradedSince === null) return cleared;
   const afterMs = Math.max(0, observation.connection.since - memory.degradedSince);

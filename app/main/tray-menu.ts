@@ -36,13 +36,17 @@ export const STATE_LABELS: Readonly<Record<ConnectionStateT, string>> = {
   connecting: 'Connecting…',
   connected: 'Connected',
   degraded: 'Degraded: some peers are unreachable',
+  disconnecting: 'Disconnecting…',
   'helper-unreachable': 'Helper not running',
 };
 
 /** States in which the mesh is up or coming up, so Disconnect applies. */
 const ACTIVE_STATES: ReadonlySet<ConnectionStateT> = new Set(['connecting', 'connected', 'degraded']);
 
-/** File name of the tray icon for `state`, in build/icons. */
+/**
+ * File name of the tray icon for `state`, in build/icons: one per state, drawn by
+ * build/icons/generate-icons.mjs.
+ */
 export function trayIconFile(state: ConnectionStateT): string {
   return `tray-${state}.png`;
 }
@@ -54,8 +58,8 @@ export function trayTooltip(state: ConnectionStateT): string {
 
 /**
  * The context menu for `model`: a status line, then Connect (only when disconnected), Disconnect
- * (while the mesh is up or coming up), Start helper (only while the helper is unreachable, and
- * disabled while a start is under way), Open and Quit.
+ * (while the mesh is up or coming up; both are disabled while disconnecting), Start helper (only
+ * while the helper is unreachable, and disabled while a start is under way), Open and Quit.
  */
 export function trayMenu(model: TrayModel): TrayMenuEntry[] {
   const { connection, helperLaunch } = model;

@@ -14,6 +14,7 @@ const DESIGNS = {
   connected: { color: [46, 157, 79], edges: [0, 1, 2], nodes: 'filled' },
   connecting: { color: [212, 155, 0], edges: [0, 1, 2], nodes: 'ring' },
   degraded: { color: [224, 108, 0], edges: [0, 1], nodes: 'filled' },
+  disconnecting: { color: [138, 143, 152], edges: [0, 1, 2], nodes: 'ring' },
   disconnected: { color: [138, 143, 152], edges: [], nodes: 'filled' },
   'helper-unreachable': { color: [198, 40, 40], edges: [], nodes: 'filled', slash: true },
 };

@@ -17,11 +17,18 @@ export const useConnectionStore = defineStore('connection', () => {
 
   /** True once the node has joined a network. */
   const enrolled = computed(() => node.value !== null);
-  /** Whether the mesh is up or on its way up, so the action offered is Disconnect. */
+  /**
+   * Whether the mesh is up, on its way up or on its way down, so the action shown is Disconnect
+   * (unavailable while disconnecting, see {@link canToggle}).
+   */
   const active = computed(() => state.value !== 'disconnected' && state.value !== 'helper-unreachable');
-  /** Whether Connect or Disconnect can be pressed now. */
+  /** Whether Connect or Disconnect can be pressed now: not while the node stops, nor without the helper. */
   const canToggle = computed(
-    () => enrolled.value && state.value !== 'helper-unreachable' && !command.pending.value,
+    () =>
+      enrolled.value &&
+      state.value !== 'helper-unreachable' &&
+      state.value !== 'disconnecting' &&
+      !command.pending.value,
   );
 
   /**

@@ -21,11 +21,17 @@ describe('connection state', () => {
   test('a lost helper wins over everything but a requested stop', () => {
     for (const phase of ['starting', 'running', 'stopped'] as const)
       expect(connectionState({ ...running, phase, helperReachable: false })).toBe('helper-unreachable');
-    expect(connectionState({ ...running, phase: 'stopping', helperReachable: false })).toBe('disconnected');
+    expect(connectionState({ ...running, phase: 'stopping', helperReachable: false })).toBe('disconnecting');
   });
 
-  test('stopped or stopping is disconnected', () => {
+  test('stopping by request is disconnecting, whatever the tunnels and the mesh look like meanwhile', () => {
+    expect(connectionState({ ...running, phase: 'stopping' })).toBe('disconnecting');
+    expect(connectionState({ ...running, phase: 'stopping', tunnelsUp: 0 })).toBe('disconnecting');
+    expect(connectionState({ ...running, phase: 'stopping', meshOutage: true })).toBe('disconnecting');
+  });
+
+  test('stopped is disconnected', () => {
     expect(connectionState({ ...running, phase: 'stopped' })).toBe('disconnected');
-    expect(connectionState({ ...running, phase: 'stopping' })).toBe('disconnected');
+    expect(connectionState({ ...running, phase: 'stopped', tunnelsUp: 0 })).toBe('disconnected');
   });
 });

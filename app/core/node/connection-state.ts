@@ -4,7 +4,10 @@
  */
 import type { ConnectionStateT } from '../../ipc';
 
-/** Where the node's mesh participation is: not running, starting, running, or shutting down. */
+/**
+ * Where the node's mesh participation is: not running, starting, running, or shutting down by
+ * request (from `connection.disconnect` until the node has stopped).
+ */
 export type MeshPhase = 'stopped' | 'starting' | 'running' | 'stopping';
 
 /** What {@link connectionState} reads. */
@@ -20,13 +23,13 @@ export interface ConnectionFacts {
 }
 
 /**
- * The state for `facts`: `disconnected` when stopped or stopping by request; `helper-unreachable`
- * when the helper is lost while the mesh is wanted; `connecting` while starting or until the
- * first tunnel is up; `degraded` while tunnels are up but the mesh has an open outage;
- * `connected` otherwise.
+ * The state for `facts`: `disconnecting` while stopping by request (whatever the helper does
+ * meanwhile); `helper-unreachable` when the helper is lost while the mesh is wanted;
+ * `disconnected` when stopped; `connecting` while starting or until the first tunnel is up;
+ * `degraded` while tunnels are up but the mesh has an open outage; `connected` otherwise.
  */
 export function connectionState(facts: ConnectionFacts): ConnectionStateT {
-  if (facts.phase === 'stopping') return 'disconnected';
+  if (facts.phase === 'stopping') return 'disconnecting';
   if (!facts.helperReachable) return 'helper-unreachable';
   if (facts.phase === 'stopped') return 'disconnected';
   if (facts.phase === 'starting' || facts.tunnelsUp === 0) return 'connecting';

@@ -5,13 +5,18 @@
  * live in the state directory (settings-file.ts) and a change reaches the running node without
  * dropping the mesh (hello interval and link mode: babeld; tunnel counts and refresh: the tunnel
  * manager and the listener, see {@link NodeEngine.configureTunnels}); the recovery tracker
- * follows the node's babel routing table into `recovery.sqlite`; logs come from an in-memory
- * ring. `helper.start` is answered by the desktop shell's {@link HelperStarter} when it lent one,
+ * follows the node's babel routing table and takes the node's overlay probes of its tunnel peers
+ * ({@link NodeEngine.onDidProbe}) into `recovery.sqlite` while the node runs (not while it stops:
+ * the drain is no outage); logs come from an in-memory ring. `helper.start` is answered by the desktop shell's {@link HelperStarter} when it lent one,
  * and refused otherwise (helper-start.ts).
  *
+ * Disconnecting: the state is `disconnecting` from `connection.disconnect` (also during a start,
+ * whose node is stopped as soon as it is up) until the node has stopped, when the call resolves;
+ * a second call waits for the same stop, and Connect is refused as `busy` meanwhile.
+ *
  * Events: the host compares the snapshot and the peer list every {@link POLL_MS} and emits
- * `state.changed` / `peers.changed` when they changed (so at most 4 a second); `recovery.recorded`
- * and `logs.line` as they happen.
+ * `state.changed` / `peers.changed` when they changed (so at most 4 a second), and at once when
+ * a stop begins and ends; `recovery.recorded` and `logs.line` as they happen.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +32,7 @@ import {
 } from '../../ipc';
 import type { EngineHost, EngineHostFactory, HelperStarter } from '../../main/engine-host';
 import { DEFAULT_PARAMETERS, type NetworkParametersT } from '../../registry/network-config';
+import type { Disposable } from '../babel/emitter';
 import { isUsableRoute, type RoutingTable } from '../babel/routing-table';
 import { HelperCallError } from '../helper-client/client';
 import { createLogger, type Logger } from '../log';
@@ -59,6 +65,7 @@ export type RunningNode = Pick<
   | 'pause'
   | 'resume'
   | 'stop'
+  | 'onDidProbe'
 >;
 
 /** Starts the node with this machine's own parameters and registry (see {@link NodeOptions}). */
@@ -120,9 +127,15 @@ export async function createEngineHostFor(
   let overrides = readSettingsOverrides(stateDir);
   const store = await RecoveryStore.open(join(stateDir, RECOVERY_DB), { logger: logger.child('recovery') });
   const notifiers = new Set<Notifier>();
-  let node = engine;
+  let node: RunningNode | null = null;
   let phase: MeshPhase = engine ? 'running' : 'stopped';
   let tracker: { tracker: RecoveryTracker; table: RoutingTable } | null = null;
+  /** The running node's probe results, forwarded to the current tracker. */
+  let probes: Disposable | null = null;
+  /** The start under way (phase `starting`). */
+  let starting: Promise<RunningNode> | null = null;
+  /** The stop under way (phase `stopping`). */
+  let stopping: Promise<void> | null = null;
   let meshOutage = false;
   let wanted = engine !== null;
   let paused = false;
@@ -172,9 +185,12 @@ export async function createEngineHostFor(
     meshOutage = false;
   }
 
-  /** Follows the node's babel table (again, when the engine replaced its babeld client). */
+  /**
+   * Follows the node's babel table (again, when the engine replaced its babeld client) while the
+   * node runs; none while it starts or stops.
+   */
   function ensureTracker(): void {
-    const table = node?.babelTable() ?? null;
+    const table = phase === 'running' ? (node?.babelTable() ?? null) : null;
     if (tracker?.table === table) return;
     stopTracker();
     if (!table) return;
@@ -238,6 +254,15 @@ export async function createEngineHostFor(
     }
   }
 
+  /** True once a disconnect came (also during a start: see {@link beginStop}). */
+  const stopRequested = (): boolean => phase === 'stopping';
+
+  /** Makes `running` the node: its probe results go to the tracker from now on. */
+  function adopt(running: RunningNode): void {
+    node = running;
+    probes = running.onDidProbe((result) => tracker?.tracker.probe(result));
+  }
+
   async function connect(): Promise<void> {
     if (phase === 'running' || phase === 'starting') return;
     if (phase === 'stopping') throw new ApiError('busy', 'the node is still stopping');
@@ -246,24 +271,56 @@ export async function createEngineHostFor(
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
     phase = 'starting';
+    const launching = deps.launch({ tuning: tuningOf(overrides), registryUrl: overrides.registryUrl });
+    starting = launching;
+    let started: RunningNode;
     try {
-      const started = await deps.launch({ tuning: tuningOf(overrides), registryUrl: overrides.registryUrl });
-      if (!wanted) {
-        phase = 'stopped';
-        return await started.stop();
-      }
-      node = started;
-      phase = 'running';
-      setHelper(true, null);
-      if (paused) node.pause();
-      ensureTracker();
+      started = await launching;
     } catch (err) {
+      starting = null;
+      // a disconnect during the start ends the phase itself
+      if (stopRequested()) return;
       phase = 'stopped';
       if (!helperUnreachable(err)) throw new ApiError('internal', `the node did not start: ${message(err)}`);
       setHelper(false, message(err), now() + HELPER_RETRY_MS);
       retryTimer = setTimeout(() => void connect().catch(() => undefined), HELPER_RETRY_MS);
       throw new ApiError('helper_unreachable', message(err));
     }
+    starting = null;
+    // a disconnect during the start stops this node itself (see beginStop)
+    if (stopRequested()) return;
+    adopt(started);
+    phase = 'running';
+    setHelper(true, null);
+    if (paused) started.pause();
+    ensureTracker();
+  }
+
+  /**
+   * Enters `disconnecting` now and stops the node (the one running, or the one being started once
+   * it is up); resolves once it has stopped, in `disconnected`.
+   */
+  function beginStop(): Promise<void> {
+    const current: Promise<RunningNode | null> = node
+      ? Promise.resolve(node)
+      : (starting?.catch(() => null) ?? Promise.resolve(null));
+    phase = 'stopping';
+    probes?.dispose();
+    probes = null;
+    stopTracker();
+    publish();
+    const stop = (async () => {
+      try {
+        await (await current)?.stop();
+      } finally {
+        node = null;
+        phase = 'stopped';
+        stopping = null;
+        publish();
+      }
+    })();
+    stopping = stop;
+    return stop;
   }
 
   async function disconnect(): Promise<void> {
@@ -271,15 +328,8 @@ export async function createEngineHostFor(
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
     setHelper(true, null);
-    if (!node || phase !== 'running') return;
-    phase = 'stopping';
-    stopTracker();
-    try {
-      await node.stop();
-    } finally {
-      node = null;
-      phase = 'stopped';
-    }
+    if (stopping) return stopping;
+    if (phase === 'running' || phase === 'starting') return beginStop();
   }
 
   async function setSettings(patch: typeof overrides): Promise<SettingsT> {
@@ -342,6 +392,7 @@ export async function createEngineHostFor(
     },
   };
 
+  if (engine) adopt(engine);
   const unsubscribeLogs = logs.onLine((line) => emit((n) => n.logs.line(line), true));
   const poll = setInterval(publish, POLL_MS);
   ensureTracker();
@@ -374,10 +425,11 @@ export async function createEngineHostFor(
       if (retryTimer) clearTimeout(retryTimer);
       unsubscribeLogs();
       notifiers.clear();
-      stopTracker();
-      await node?.stop();
-      node = null;
-      store.close();
+      try {
+        await disconnect();
+      } finally {
+        store.close();
+      }
     },
   };
 }

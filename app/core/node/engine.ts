@@ -6,6 +6,8 @@
  * and the control socket, announces to the registry and bootstraps from it, and then runs the
  * loop: the tunnel manager ticks every {@link TICK_MS}, and periodic jobs announce, bootstrap
  * while few peers are known, exchange peers with the tunnel peers, and keep the peer DB clean.
+ * Once a hello interval it probes each tunnel peer over the overlay (reachability-probes.ts) and
+ * reports the outcomes as {@link NodeEngine.onDidProbe}, for the recovery tracker.
  *
  * Without the registry the node starts from its stored config, revocation list and peer DB.
  * When the helper restarts (it cleans up after itself), the engine restores the helper state
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import type { HelperSnapshotT } from '../../../helper/protocol';
 import type { NetworkConfigT, NetworkParametersT } from '../../registry/network-config';
 import type { EndpointT, SignedEnvelopeT } from '../../registry/protocol';
+import { Emitter, type Event } from '../babel/emitter';
 import type { RoutingTable } from '../babel/routing-table';
 import { ExchangeServer } from '../exchange/server';
 import { EXCHANGE_PORT } from '../exchange/messages';
@@ -25,6 +28,7 @@ import { HelperClient } from '../helper-client/client';
 import type { Logger } from '../log';
 import { PeerDb } from '../peers/peer-db';
 import type { Peer } from '../peers/peer-record';
+import type { ProbeResult } from '../recovery';
 import { RegistryClient } from '../registry-client/client';
 import { readStateFile } from '../registry-client/state-dir';
 import { BabelMonitor } from './babel-monitor';
@@ -33,8 +37,10 @@ import { HelperTunnels, tunnelLinkType } from './helper-tunnels';
 import { TunnelListener } from './listener';
 import { NodeJobs } from './node-jobs';
 import { loadNodeState, NODE_FILES, type NodeState } from './node-state';
+import { nodeAddress } from './addressing';
 import { ownAddressRecord } from './own-record';
 import { probePort, probeRtt, ProbeResponder } from './probe';
+import { probePeriodMs, ReachabilityProber, type ProbeTarget } from './reachability-probes';
 import { RegistrySync } from './registry-sync';
 import { reverifyTunnels } from './resume-check';
 import { zeroCounters, type NodeStatus } from './status';
@@ -92,6 +98,11 @@ function probePeer(peer: Peer): Promise<number | null> {
   return probeRtt(address.host, probePort(address.port));
 }
 
+/** Where `peer` answers probes on the overlay: its node address, at the echo port of its listener. */
+function overlayTarget(peer: Peer): ProbeTarget {
+  return { host: nodeAddress(peer.prefix), port: probePort(peer.addresses[0]!.port) };
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -117,6 +128,7 @@ export class NodeEngine {
   private readonly monitor: BabelMonitor;
   private readonly sync: RegistrySync;
   private readonly listener: TunnelListener;
+  private readonly probed = new Emitter<ProbeResult>();
   private config: NetworkConfigT;
   private helper: HelperClient | null = null;
   private jobs: NodeJobs | null = null;
@@ -125,6 +137,7 @@ export class NodeEngine {
   private exchange: ExchangeServer | null = null;
   private responder: ProbeResponder | null = null;
   private control: ControlServer | null = null;
+  private prober: ReachabilityProber | null = null;
   private endpoints: EndpointT[] = [];
   private ownRecord: SignedEnvelopeT | null = null;
   private crlPem: string | null;
@@ -137,6 +150,12 @@ export class NodeEngine {
   private verification: Promise<void> = Promise.resolve();
   private lastTunnelPeers = '';
   private paused = false;
+
+  /**
+   * Fires with the outcome of each overlay probe of a tunnel peer that counts (reachability-probes.ts:
+   * once the peer answered one, never across a pause), timed at its send.
+   */
+  readonly onDidProbe: Event<ProbeResult> = this.probed.event;
 
   private constructor(
     private readonly options: NodeOptions,
@@ -244,6 +263,7 @@ export class NodeEngine {
    */
   pause(): void {
     this.paused = true;
+    this.prober?.pause();
   }
 
   /**
@@ -254,6 +274,7 @@ export class NodeEngine {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.prober?.resume();
     this.verification = this.verifyAfterResume();
   }
 
@@ -336,6 +357,7 @@ export class NodeEngine {
     });
     await this.startServices();
     await this.startJobs();
+    this.startProber(manager);
     this.ready = true;
     this.schedule(0);
   }
@@ -358,6 +380,24 @@ export class NodeEngine {
       counters: this.counters,
       logger: this.log.child('tunnels'),
     });
+  }
+
+  /** Starts probing the tunnel peers over the overlay, once a hello interval. */
+  private startProber(manager: TunnelManager): void {
+    const prober = new ReachabilityProber({
+      tunnelPeers: () => manager.tunnelPeers(),
+      targetOf: (prefix) => {
+        const peer = this.peers.get(prefix);
+        return peer ? overlayTarget(peer) : null;
+      },
+      probe: (target, timeoutMs) => probeRtt(target.host, target.port, timeoutMs),
+      periodMs: () => probePeriodMs(this.config.helloInterval),
+      onResult: (result) => this.probed.fire(result),
+      now: Date.now,
+    });
+    if (this.paused) prober.pause();
+    prober.start();
+    this.prober = prober;
   }
 
   /** Credentials, revocation list, node address and route, listener: the helper's base state. */
@@ -532,6 +572,8 @@ export class NodeEngine {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.prober?.dispose();
+    this.probed.dispose();
     await Promise.all([this.cycle, this.verification]);
     const { manager, helper } = this;
     if (manager && helper?.connected) {

@@ -8,6 +8,9 @@
  * A probe is one datagram of {@link PROBE_MAGIC} followed by 8 random bytes; the responder sends
  * back the same bytes, only for datagrams of exactly that shape (never larger than the request:
  * no amplification). No answer within the deadline is a null RTT.
+ *
+ * The responder answers on the overlay address too, so the same probe sent to a tunnel peer's
+ * overlay address measures whether the mesh delivers to it (reachability-probes.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';

@@ -95,6 +95,30 @@ describe('alert policy (pure)', () => {
     expect(kinds).toEqual([[], ['mesh-degraded'], [], []]);
   });
 
+  test('disconnecting is no degradation, however many peers drop out while the tunnels drain', () => {
+    let memory = alertStep(INITIAL_ALERT_MEMORY, snapshotIn('connected', 0), false).memory;
+    const draining = snapshotIn('disconnecting', 1);
+    draining.peers = draining.peers.map((p) => ({ ...p, state: 'unreachable' as const }));
+    for (const observation of [draining, draining, snapshotIn('disconnected', 2)]) {
+      const step = alertStep(memory, observation, false);
+      expect(step.alerts).toEqual([]);
+      memory = step.memory;
+    }
+    expect(memory.degraded).toBe('none');
+  });
+
+  test('a disconnect while degraded ends the degradation without a recovery notice', () => {
+    const { kinds } = run([
+      ['connected', 0],
+      ['degraded', 1],
+      ['disconnecting', 2],
+      ['disconnected', 3],
+      ['connecting', 4],
+      ['connected', 5],
+    ]);
+    expect(kinds).toEqual([[], ['mesh-degraded'], [], [], [], []]);
+  });
+
   test('while quiet (suspend), problems wait; one still there afterwards is announced then; recoveries are not held back', () => {
     expect(
       run([

@@ -1,10 +1,18 @@
 // The Electron binary cannot be downloaded or run on these machines (require('electron') throws
 // in plain Node), so `electron` is mocked with small fakes (./electron-fake.ts). The state → menu
 // mapping itself is pure (app/main/tray-menu.ts) and needs no Electron at all.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
-import type { ConnectionStateT } from '../../../app/ipc';
+import { ConnectionState, type ConnectionStateT } from '../../../app/ipc';
 import { TrayIconController } from '../../../app/main/tray-icon-controller';
-import { trayMenu, trayTooltip, type TrayMenuEntry, type TrayModel } from '../../../app/main/tray-menu';
+import {
+  trayIconFile,
+  trayMenu,
+  trayTooltip,
+  type TrayMenuEntry,
+  type TrayModel,
+} from '../../../app/main/tray-menu';
 import { Menu, resetElectronFake, Tray } from './electron-fake';
 
 vi.mock('electron', () => import('./electron-fake'));
@@ -24,12 +32,26 @@ describe('tray menu for each state (pure)', () => {
       'Degraded: some peers are unreachable',
       ['Connect: off', 'Disconnect: on', 'Open vifibnet: on', 'Quit: on'],
     ],
+    ['disconnecting', 'Disconnecting…', ['Connect: off', 'Disconnect: off', 'Open vifibnet: on', 'Quit: on']],
     [
       'helper-unreachable',
       'Helper not running',
       ['Connect: off', 'Disconnect: off', 'Start the helper…: on', 'Open vifibnet: on', 'Quit: on'],
     ],
   ];
+
+  test('the cases cover every connection state', () => {
+    expect(cases.map(([state]) => state).sort()).toEqual([...ConnectionState.options].sort());
+  });
+
+  test.each(ConnectionState.options)('%s has its own icon in build/icons, at both sizes', (state) => {
+    const file = trayIconFile(state);
+    expect(file).toBe(`tray-${state}.png`);
+    for (const name of [file, file.replace('.png', '@2x.png')])
+      expect(existsSync(fileURLToPath(new URL(`../../../build/icons/${name}`, import.meta.url))), name).toBe(
+        true,
+      );
+  });
 
   test.each(cases)('%s: status line %j and commands %j', (connection, status, expected) => {
     const entries = trayMenu({ connection, helperLaunch: 'idle' });
@@ -63,6 +85,8 @@ describe('TrayIconController', () => {
       'connected',
       'degraded',
       'connected',
+      'disconnecting',
+      'disconnected',
       'helper-unreachable',
     ];
     for (const [i, state] of states.entries()) {
