@@ -20,6 +20,7 @@ import {
   type CaBundle,
 } from '../../app/registry/pki';
 import { DRAIN_METRIC } from '../../helper/config/babeld';
+import { parseNeighbours } from '../../helper/babel/neighbours';
 import { GUARD_TABLE } from '../../helper/config/nftables';
 import { NFT_PATH } from '../../helper/exec';
 import type { HelperEventT } from '../../helper/protocol';
@@ -247,6 +248,21 @@ describe('helper mesh over two namespaces', () => {
     // …and it is read-only: configuration commands never reach babeld
     const refused = await babelDump(snapB.babelSocket!, `interface ${clientDev} rxcost 1000`);
     expect(refused).toContain('bad');
+  });
+
+  it('applies a new hello interval interface by interface: the call returns with the neighbour back', async () => {
+    const { babel, babelSocket } = await a.helper.client.call('status', {});
+    const config = babel!.config;
+    const usableNeighbour = async (): Promise<boolean> =>
+      parseNeighbours(await babelDump(babelSocket!)).some((n) => n.ifname === 'vfbs-udp' && n.usable);
+    expect(await usableNeighbour()).toBe(true);
+    await a.helper.client.call('babel.configure', { ...config, helloInterval: 0.4 });
+    // babeld re-declared the interface (dropping its neighbour) and the call waited for it
+    expect(await usableNeighbour()).toBe(true);
+    expect(a.helper.logText()).toMatch(/Re-declaring babel interface vfbs-udp … done in \d+ ms neighbours=1/);
+    expect((await a.helper.client.call('status', {})).babel!.config.helloInterval).toBe(0.4);
+    await a.helper.client.call('babel.configure', config);
+    expect(await usableNeighbour()).toBe(true);
   });
 
   it('the read-only babeld socket checks kernel credentials, not only file modes', async () => {
