@@ -40,3 +40,8 @@ export function formatShare(share: number): string {
 export function formatTime(at: number): string {
   return new Date(at).toLocaleString();
 }
+
+/** A count with its noun: `1 outage`, `3 outages`. */
+export function formatCount(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

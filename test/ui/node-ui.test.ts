@@ -322,12 +322,12 @@ describe('the web UI in Chromium over a real mesh', () => {
     const caption = await waitForText(
       page,
       'figure.chart figcaption',
-      /reachable (\d+) % of the time; (\d+) outages, longest ([^.]+)\./,
+      /reachable (\d+) % of the time; (\d+) outages?, longest ([^.]+)\./,
       'the graph summary with the outage',
     );
     expect(Number(caption[2])).toBeGreaterThan(0);
     expect(Number(caption[1])).toBeLessThan(100);
-    await waitForText(page, '.distribution', /\d+ outages ended in this period/, 'the distribution');
+    await waitForText(page, '.distribution', /\d+ outages? ended in this period/, 'the distribution');
 
     // The chart (uPlot) drawn for real: a canvas with a size, the line, and the outage shaded.
     const chart = await page.locator('.reachability-chart canvas').evaluate((canvas: PageCanvas) => {

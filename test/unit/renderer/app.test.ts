@@ -86,7 +86,7 @@ describe('App', () => {
     expect(heading(wrapper)).toBe('Recovery');
     expect(wrapper.find('reachability-chart-stub').exists()).toBe(true);
     expect(wrapper.get('figcaption').text()).toMatch(
-      /Whole mesh: reachable 100 % of the time; 1 outages, longest 4\.4 s/,
+      /Whole mesh: reachable 100 % of the time; 1 outage, longest 4\.4 s/,
     );
     expect(wrapper.get('.distribution').text()).toMatch(
       /1\.0 s: 25 %.*5\.0 s: 75 %.*30 s: 100 %.*2 min: 100 %/,
