@@ -8,12 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../app/core/log';
 import { clientDevice, peerName } from '../../app/core/node/addressing';
 import { zeroCounters, type Counters } from '../../app/core/node/status';
-import {
-  drainDeadlineMs,
-  drainGraceMs,
-  TunnelManager,
-  UP_DEADLINE_MS,
-} from '../../app/core/node/tunnel-manager';
+import { drainDeadlineMs, drainGraceMs } from '../../app/core/node/drain-timing';
+import { TunnelManager, UP_DEADLINE_MS } from '../../app/core/node/tunnel-manager';
 import type {
   IncomingLink,
   LinkAttributes,

@@ -25,7 +25,7 @@
  * their traffic to other paths while the link stays up. The tunnel is closed once no route of
  * ours uses it, the far end announces nothing back through it at the drain metric (best effort:
  * babeld stores such an update only if it has an entry for it), and the grace period
- * ({@link DRAIN_GRACE_HELLOS}), by which the far end has switched too, has passed. A drain is final: babeld keeps the
+ * (drain-timing.ts), by which the far end has switched too, has passed. A drain is final: babeld keeps the
  * filters until it restarts, so every tunnel gets a fresh device name (addressing.clientDevice)
  * and a drained name is never used again by this process (nor, from the helper's snapshot, after
  * a restart).
@@ -53,6 +53,7 @@ import {
 } from './addressing';
 import { formatPrefix, parsePrefix } from '../../registry/ipv6';
 import { CandidateRtts } from './candidate-rtts';
+import { drainDeadlineMs, drainGraceMs } from './drain-timing';
 import { Outcome, type OutgoingTunnel, type TunnelDrainReason } from './outgoing-tunnel';
 import type { TunnelStatus } from './status';
 import type { IncomingLink, TunnelManagerOptions, TunnelTuning } from './tunnel-ports';
@@ -60,36 +61,8 @@ import type { IncomingLink, TunnelManagerOptions, TunnelTuning } from './tunnel-
 /** A tunnel that is not up this long after it was opened (or after its session went down) fails. */
 export const UP_DEADLINE_MS = 15_000;
 
-/**
- * Hello intervals a drained tunnel stays open at least: four update intervals (4 hellos each).
- * The far end hears our raised metrics within one, but when its alternatives are unfeasible it
- * switches only after a seqno request round. (Losses seen around the close in the 6-node mesh
- * with 8 hellos were not babel's: OpenVPN's listener lost packets to *other* clients after ours
- * closed, which the helper's ICMP guard fixed — helper/ops/icmp-guard.ts.)
- */
-export const DRAIN_GRACE_HELLOS = 16;
-
-/**
- * Hello intervals a drain waits at most for the routes to move, and a replacement at most for a
- * route before the tunnel it replaces is drained anyway.
- */
-export const DRAIN_DEADLINE_HELLOS = 32;
-
-/** Shortest drain deadline, for fast hello intervals (metric smoothing takes about a second). */
-export const MIN_DRAIN_MS = 4_000;
-
 /** Most peers handed to the policy per decision (the most promising first). */
 export const MAX_SELECTION_PEERS = 500;
-
-/** How long a drained tunnel stays open at least, at hello interval `helloS`. */
-export function drainGraceMs(helloS: number): number {
-  return DRAIN_GRACE_HELLOS * helloS * 1000;
-}
-
-/** How long a drain may wait for routes to leave a tunnel, at hello interval `helloS`. */
-export function drainDeadlineMs(helloS: number): number {
-  return Math.max(MIN_DRAIN_MS, DRAIN_DEADLINE_HELLOS * helloS * 1000);
-}
 
 /** The address to try: rotated by the peer's failures, so a stale first address is not retried forever. */
 function addressFor(peer: Peer): PeerAddressT {
