@@ -2,10 +2,15 @@
  * `babel.configure` / `babel.stop` / `babel.drain`: one supervised babeld per helper.
  *
  * Run-time changes go through babeld's read-write local socket (root only):
- * - a new interface: its `interface …` line; a removed one: `flush interface X`; a changed one
- *   (type, hello interval): flush, then the new line, one interface at a time once the previous
- *   one has its neighbours back ({@link Babel.redeclare}). A different redistributed prefix
- *   restarts babeld (filters cannot be removed at run time).
+ * - a new interface: its `interface …` line; a removed one: `flush interface X` (its tunnel is
+ *   gone already, so it has no neighbour left). A changed one (type, hello interval) restarts
+ *   babeld with the new file: babeld 1.12 applies an interface's settings only when the
+ *   interface comes up; `flush interface` + a new line would, but leaves the interface's
+ *   neighbour entries behind, dangling, and a neighbour lost afterwards then kept its routes
+ *   (seen in test/integration/helper-mesh.test.ts); a down/up of the device re-reads the
+ *   settings only of interfaces added at run time, not those of the file. A restart costs this
+ *   node's routes ≈ 1–2 s. A different redistributed prefix restarts babeld too (filters cannot
+ *   be removed at run time).
  * - drains: babeld 1.12.1 ignores `interface X rxcost N` for a running interface, and the
  *   former workaround (`flush interface X`, then the line with a new rxcost) dropped the
  *   neighbour and its routes: ≈ 750 ms without a route on that pair even with another path.
@@ -39,7 +44,6 @@ import {
 import { BABELD_PATH } from '../exec';
 import { writeFileAtomic } from '../fsutil';
 import { babelCommand, waitForBabel } from '../babel/control';
-import { babelNeighbours, type BabelNeighbour } from '../babel/neighbours';
 import { startReadOnlyProxy, type ReadOnlyProxy } from '../babel/readonly-proxy';
 import { addAltname } from '../net/ip';
 import { parsePrefix, formatPrefix } from '../net/ipv6';
@@ -53,18 +57,6 @@ export const RENUMBER_DEVICE = 'vfbrenumber';
 
 /** Wait between declaring {@link RENUMBER_DEVICE} and flushing it (babeld checks after 200 ms). */
 const RENUMBER_WAIT_MS = 600;
-
-/** Poll period while waiting for an interface's neighbours to come back. */
-const REDECLARE_POLL_MS = 100;
-
-/**
- * How long a re-declared interface may take to get its neighbours back: a neighbour is usable
- * again once babeld heard its hello and its IHU (sent with every third hello), so a few hellos
- * of either end; at least 3 s.
- */
-function redeclareWaitMs(helloIntervalS: number): number {
-  return Math.max(3_000, 8 * helloIntervalS * 1000);
-}
 
 /** Deadline for babeld's control socket to appear after a start. */
 const BABELD_START_DEADLINE_MS = 5_000;
@@ -175,7 +167,13 @@ export class Babel {
       return { restarted: true };
     }
     const old = this.config!;
-    if (formatPrefix(parsePrefix(old.redistribute)!) !== formatPrefix(parsePrefix(config.redistribute)!)) {
+    const before = new Map(old.interfaces.map((i) => [i.name, i]));
+    const retuned =
+      config.helloInterval !== old.helloInterval ||
+      config.interfaces.some((i) => before.has(i.name) && before.get(i.name)!.type !== i.type);
+    const moved =
+      formatPrefix(parsePrefix(old.redistribute)!) !== formatPrefix(parsePrefix(config.redistribute)!);
+    if (retuned || moved) {
       if (config.interfaces.length === 0)
         throw new HelperError('invalid_params', 'babeld needs at least one interface');
       await this.stop();
@@ -183,18 +181,14 @@ export class Babel {
       await this.start();
       return { restarted: true };
     }
-    const before = new Map(old.interfaces.map((i) => [i.name, i]));
     const lines: string[] = [];
     for (const i of old.interfaces) {
       if (!config.interfaces.some((n) => n.name === i.name)) {
         lines.push(`flush interface ${i.name}`);
       }
     }
-    const changed: BabelConfigT['interfaces'] = [];
     for (const i of config.interfaces) {
-      const prev = before.get(i.name);
-      if (!prev) lines.push(interfaceLine(this.interfaceFields(i), config.helloInterval));
-      else if (prev.type !== i.type || old.helloInterval !== config.helloInterval) changed.push(i);
+      if (!before.has(i.name)) lines.push(interfaceLine(this.interfaceFields(i), config.helloInterval));
     }
     this.config = config;
     await this.writeConfig();
@@ -207,47 +201,7 @@ export class Babel {
         },
       );
     }
-    // a drained tunnel keeps its settings: it is about to close, and flushing it would undo its drain
-    for (const i of changed) if (!this.drained.has(i.name)) await this.redeclare(i, config.helloInterval);
     return { restarted: false };
-  }
-
-  /**
-   * Applies a new type or hello interval to a running interface. babeld 1.12 reads an
-   * interface's settings only when the interface comes up (a new `interface` line for a running
-   * one is ignored), so it is flushed and declared again, which drops its neighbours and their
-   * routes. Interfaces are therefore re-declared one at a time, the next only once every
-   * neighbour the previous one had is usable again (or after {@link redeclareWaitMs}): the other
-   * interfaces carry the traffic meanwhile, instead of the whole mesh dropping at once.
-   */
-  private async redeclare(i: BabelConfigT['interfaces'][number], helloInterval: number): Promise<void> {
-    const socket = this.ctx.paths.babelControlSocket;
-    const usableOn = async (): Promise<BabelNeighbour[]> =>
-      (await babelNeighbours(socket)).filter((n) => n.ifname === i.name && n.usable);
-    const before = await usableOn();
-    const oldIds = new Set(before.map((n) => n.id));
-    const heard = new Set(before.map((n) => n.address));
-    await this.ctx.logger.step(
-      `Re-declaring babel interface ${i.name}`,
-      async () => {
-        await babelCommand(socket, [
-          `flush interface ${i.name}`,
-          interfaceLine(this.interfaceFields(i), helloInterval),
-        ]);
-        const until = Date.now() + redeclareWaitMs(helloInterval);
-        while (heard.size > 0 && Date.now() < until) {
-          // the old entries linger, decaying: only new ones prove the neighbour is back
-          const back = new Set((await usableOn()).filter((n) => !oldIds.has(n.id)).map((n) => n.address));
-          if ([...heard].every((a) => back.has(a))) return;
-          await sleep(REDECLARE_POLL_MS);
-        }
-        if (heard.size > 0)
-          this.ctx.logger.warn(`not every babel neighbour on ${i.name} came back in time; going on`, {
-            neighbours: heard.size,
-          });
-      },
-      { neighbours: heard.size, helloInterval },
-    );
   }
 
   private async start(): Promise<void> {

@@ -20,7 +20,6 @@ import {
   type CaBundle,
 } from '../../app/registry/pki';
 import { DRAIN_METRIC } from '../../helper/config/babeld';
-import { parseNeighbours } from '../../helper/babel/neighbours';
 import { GUARD_TABLE } from '../../helper/config/nftables';
 import { NFT_PATH } from '../../helper/exec';
 import type { HelperEventT } from '../../helper/protocol';
@@ -250,21 +249,6 @@ describe('helper mesh over two namespaces', () => {
     expect(refused).toContain('bad');
   });
 
-  it('applies a new hello interval interface by interface: the call returns with the neighbour back', async () => {
-    const { babel, babelSocket } = await a.helper.client.call('status', {});
-    const config = babel!.config;
-    const usableNeighbour = async (): Promise<boolean> =>
-      parseNeighbours(await babelDump(babelSocket!)).some((n) => n.ifname === 'vfbs-udp' && n.usable);
-    expect(await usableNeighbour()).toBe(true);
-    await a.helper.client.call('babel.configure', { ...config, helloInterval: 0.4 });
-    // babeld re-declared the interface (dropping its neighbour) and the call waited for it
-    expect(await usableNeighbour()).toBe(true);
-    expect(a.helper.logText()).toMatch(/Re-declaring babel interface vfbs-udp … done in \d+ ms neighbours=1/);
-    expect((await a.helper.client.call('status', {})).babel!.config.helloInterval).toBe(0.4);
-    await a.helper.client.call('babel.configure', config);
-    expect(await usableNeighbour()).toBe(true);
-  });
-
   it('the read-only babeld socket checks kernel credentials, not only file modes', async () => {
     const sock = (await a.helper.client.call('status', {})).babelSocket!;
     // open the path to everybody so that only the credential check can refuse uid 65534
@@ -431,6 +415,37 @@ describe('helper mesh over two namespaces', () => {
     expect(b.helper.events).toContainEqual({ event: 'tunnel.down', data: { device: clientDev } });
     // the unreachable route still covers the network: no leak to a default route
     expect(await routeTo(b.ns, `${net}::/48`)).toContain('unreachable');
+  });
+
+  it('applies a new hello interval by restarting babeld with it; the neighbour and the route come back', async () => {
+    await b.helper.client.call('openvpn.connect', {
+      device: clientDev,
+      remote: a.underlay,
+      port: PORT,
+      protocol: 'udp',
+      peerName: a.name,
+    });
+    await b.helper.client.call('babel.configure', {
+      helloInterval: HELLO_S,
+      interfaces: [{ name: clientDev, type: 'tunnel' }],
+      redistribute: b.nodePrefix,
+    });
+    await pollUntil('A to ping B', () => pingOnce(a.ns, b.address), { timeoutMs: 20_000 });
+    const config = (await a.helper.client.call('status', {})).babel!.config;
+    const t0 = Date.now();
+    expect(await a.helper.client.call('babel.configure', { ...config, helloInterval: 0.4 })).toEqual({
+      restarted: true,
+    });
+    expect((await a.helper.client.call('status', {})).babel!.config.helloInterval).toBe(0.4);
+    expect(readFileSync(join(a.helper.stateDir, 'run', 'babeld.conf'), 'utf8')).toMatch(
+      /hello-interval 0\.4\b/,
+    );
+    await pollUntil('A to ping B again', () => pingOnce(a.ns, b.address), { timeoutMs: 10_000 });
+    timings.pingAfterHelloChangeMs = Date.now() - t0;
+    expect(await a.helper.client.call('babel.configure', config)).toEqual({ restarted: true });
+    await pollUntil('A to ping B again', () => pingOnce(a.ns, b.address), { timeoutMs: 10_000 });
+    // leave B as the next test expects it: no tunnel
+    await b.helper.client.call('openvpn.disconnect', { device: clientDev });
   });
 
   it('cleans up after a helper that was killed with SIGKILL', async () => {
