@@ -79,7 +79,10 @@ export const apiSchema = {
   },
   settings: {
     get: invoke(z.void(), Settings),
-    /** Changes some settings and reconfigures the running node without dropping the mesh. */
+    /**
+     * Changes some settings and reconfigures the running node without closing a tunnel (a new
+     * hello interval or link mode restarts babeld: routes through this node pause ≈ 1 s).
+     */
     set: invoke(SettingsPatch, Settings),
   },
   logs: {

@@ -209,8 +209,9 @@ export class NodeEngine {
 
   /**
    * Applies a new hello interval and link mode to babeld on every tunnel device through the
-   * helper's `babel.configure`, which rewrites the interface lines without restarting babeld (the
-   * mesh stays up). Tunnels opened later use them too, and drains are timed by the new interval.
+   * helper's `babel.configure`, which restarts babeld with them (babeld 1.12 applies interface
+   * settings only at start): every tunnel stays up, routes through this node pause ≈ 1 s.
+   * Tunnels opened later use them too, and drains are timed by the new interval.
    * Throws when the node is not running.
    */
   async configureBabel(tuning: BabelTuning): Promise<void> {
