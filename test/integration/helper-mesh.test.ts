@@ -183,6 +183,22 @@ describe('helper mesh over two namespaces', () => {
     console.log(`helper-mesh timings: ${JSON.stringify(timings)}`);
   });
 
+  /** Opens B's tunnel to A again and has B's babeld run on it (after a test closed it). */
+  async function reconnectB(): Promise<void> {
+    await b.helper.client.call('openvpn.connect', {
+      device: clientDev,
+      remote: a.underlay,
+      port: PORT,
+      protocol: 'udp',
+      peerName: a.name,
+    });
+    await b.helper.client.call('babel.configure', {
+      helloInterval: HELLO_S,
+      interfaces: [{ name: clientDev, type: 'tunnel' }],
+      redistribute: b.nodePrefix,
+    });
+  }
+
   it('sets up both nodes, converges, and pings each prefix over the tunnel', async () => {
     const ca = await createCa({ commonName: `test-ca-${randomSuffix()}`, validDays: 1 });
     const t0 = Date.now();
@@ -418,18 +434,7 @@ describe('helper mesh over two namespaces', () => {
   });
 
   it('applies a new hello interval by restarting babeld with it; the neighbour and the route come back', async () => {
-    await b.helper.client.call('openvpn.connect', {
-      device: clientDev,
-      remote: a.underlay,
-      port: PORT,
-      protocol: 'udp',
-      peerName: a.name,
-    });
-    await b.helper.client.call('babel.configure', {
-      helloInterval: HELLO_S,
-      interfaces: [{ name: clientDev, type: 'tunnel' }],
-      redistribute: b.nodePrefix,
-    });
+    await reconnectB();
     await pollUntil('A to ping B', () => pingOnce(a.ns, b.address), { timeoutMs: 20_000 });
     const config = (await a.helper.client.call('status', {})).babel!.config;
     const t0 = Date.now();
@@ -450,18 +455,7 @@ describe('helper mesh over two namespaces', () => {
 
   it('cleans up after a helper that was killed with SIGKILL', async () => {
     // reconnect so B has a child process and a device to leave behind
-    await b.helper.client.call('openvpn.connect', {
-      device: clientDev,
-      remote: a.underlay,
-      port: PORT,
-      protocol: 'udp',
-      peerName: a.name,
-    });
-    await b.helper.client.call('babel.configure', {
-      helloInterval: HELLO_S,
-      interfaces: [{ name: clientDev, type: 'tunnel' }],
-      redistribute: b.nodePrefix,
-    });
+    await reconnectB();
     await pollUntil('B to ping A', () => pingOnce(b.ns, a.address), { timeoutMs: 20_000 });
     const snap = await b.helper.client.call('status', {});
     const orphans = [snap.openvpn[0]!.pid!, snap.babel!.pid!];

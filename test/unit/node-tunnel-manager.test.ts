@@ -313,7 +313,8 @@ describe('tunnel manager', () => {
     expect(helper.connected()).toHaveLength(2); // no new tunnel while stopping
   });
 
-  it('replaces the least used tunnel at refresh time, and drains it only once babel routes over the new one', async () => {
+  /** Two tunnels up since `now`, one carrying fewer routes (the one a refresh replaces). */
+  const twoTunnelsUp = async (): Promise<TunnelManager> => {
     addPeers(1, 2, 3, 4);
     const m = manager();
     await m.tick();
@@ -321,6 +322,12 @@ describe('tunnel manager', () => {
     for (const t of [busy!, quiet!]) m.markUp(t.device);
     links.devices.set(busy!.device, { routeCount: 3, rttMs: 5 });
     links.devices.set(quiet!.device, { routeCount: 1, rttMs: 5 });
+    return m;
+  };
+
+  it('replaces the least used tunnel at refresh time, and drains it only once babel routes over the new one', async () => {
+    const m = await twoTunnelsUp();
+    const [busy, quiet] = m.tunnels();
     now += MIN_REPLACEMENT_AGE_MS;
     await m.tick();
     expect(helper.connected()).toHaveLength(2); // refresh not due yet
@@ -532,18 +539,6 @@ describe('tunnel manager', () => {
       expect(helper.connected()).toHaveLength(2);
       expect(m.tunnels().map((t) => t.slot)).toEqual(['explorer', 'explorer']);
     });
-
-    /** Two tunnels up since `now`, one carrying fewer routes (the one a refresh replaces). */
-    const twoTunnelsUp = async (): Promise<TunnelManager> => {
-      addPeers(1, 2, 3, 4);
-      const m = manager();
-      await m.tick();
-      const [busy, quiet] = m.tunnels();
-      for (const t of [busy!, quiet!]) m.markUp(t.device);
-      links.devices.set(busy!.device, { routeCount: 3, rttMs: 5 });
-      links.devices.set(quiet!.device, { routeCount: 1, rttMs: 5 });
-      return m;
-    };
 
     it('a shorter tunnelRefresh brings the next refresh forward', async () => {
       const start = now;
