@@ -55,7 +55,7 @@ export interface SupervisorOptions {
   /** Grace between SIGTERM and SIGKILL. */
   stopTimeoutMs?: number;
   /** Called before every spawn (first start and restarts), e.g. to remove a stale pid file. */
-  beforeSpawn?: () => void;
+  beforeSpawn?: () => void | Promise<void>;
   /** Called with every output line (stdout and stderr). */
   onLine?: (line: string) => void;
   /** Called after every successful spawn (first start and restarts) with the pid. */
@@ -102,10 +102,11 @@ export class Supervisor {
    * Starts the child and resolves with its pid once the kernel has spawned it; rejects when the
    * program cannot be started at all (missing, not executable), leaving nothing running.
    */
-  start(): Promise<number> {
-    if (this.child) return Promise.resolve(this.child.pid!);
+  async start(): Promise<number> {
+    if (this.child) return this.child.pid!;
     this.stopping = false;
     this._state = 'starting';
+    await this.prepare();
     return new Promise((resolve, reject) => {
       let child: PipedChild;
       try {
@@ -122,9 +123,17 @@ export class Supervisor {
     });
   }
 
+  /** Runs the `beforeSpawn` hook; a failure is logged, and the child is started all the same. */
+  private async prepare(): Promise<void> {
+    try {
+      await this.o.beforeSpawn?.();
+    } catch (err) {
+      this.log.warn(`preparing ${this.o.program} failed: ${(err as Error).message}`, { name: this.o.name });
+    }
+  }
+
   private spawnChild(): PipedChild {
     const { program, name } = this.o;
-    this.o.beforeSpawn?.();
     const child = spawnProgram(this.o.path, this.o.args);
     this.child = child;
     this.startedAt = Date.now();
@@ -180,10 +189,13 @@ export class Supervisor {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.stopping) return;
-      const next = this.spawnChild();
-      next.once('spawn', () => {
-        this._restarts++;
-        this.o.emit({ event: 'child.restarted', data: { program, name, pid: next.pid! } });
+      void this.prepare().then(() => {
+        if (this.stopping) return;
+        const next = this.spawnChild();
+        next.once('spawn', () => {
+          this._restarts++;
+          this.o.emit({ event: 'child.restarted', data: { program, name, pid: next.pid! } });
+        });
       });
     }, delay);
   }

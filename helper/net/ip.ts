@@ -101,6 +101,15 @@ export async function removeUnreachable(prefix: string): Promise<boolean> {
 }
 
 /**
+ * Removes every IPv6 route of protocol `babel`: what a babeld that was killed left in the kernel.
+ * Its successor does not take such routes over (installing the same route fails, and it never
+ * removes one it did not install), so they would outlive the neighbour they point to.
+ */
+export async function flushBabelRoutes(): Promise<void> {
+  await runProgram(IP_PATH, ['-6', 'route', 'flush', 'proto', 'babel']);
+}
+
+/**
  * Gives `dev` the alternative name `altname` (kernel ≥ 5.5): programs resolving `altname`
  * (if_nametoindex) find `dev`. The name goes with the device when it is deleted.
  */

@@ -45,7 +45,7 @@ import { BABELD_PATH } from '../exec';
 import { writeFileAtomic } from '../fsutil';
 import { babelCommand, waitForBabel } from '../babel/control';
 import { startReadOnlyProxy, type ReadOnlyProxy } from '../babel/readonly-proxy';
-import { addAltname } from '../net/ip';
+import { addAltname, flushBabelRoutes } from '../net/ip';
 import { parsePrefix, formatPrefix } from '../net/ipv6';
 import { HelperError, type OperationParams, type OperationResult } from '../protocol';
 import { Supervisor, type SupervisedState } from '../supervisor';
@@ -221,10 +221,12 @@ export class Babel {
       args,
       logger: logger.child('babeld'),
       emit: (e) => this.ctx.emit(e),
-      // babeld refuses to start while its pid file exists, and a killed babeld leaves it behind
-      beforeSpawn: () => {
+      // babeld refuses to start while its pid file exists, and a killed babeld leaves it behind,
+      // with its kernel routes, which its successor would never remove (net/ip.ts)
+      beforeSpawn: async () => {
         rmSync(paths.babeldPid, { force: true });
         rmSync(paths.babelControlSocket, { force: true });
+        await flushBabelRoutes();
       },
       onSpawn: (pid) => {
         store.children.set(key, {

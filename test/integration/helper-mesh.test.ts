@@ -124,6 +124,9 @@ async function nodeCredentials(ca: CaBundle, name: string): Promise<{ cert: stri
   };
 }
 
+/** A documentation prefix, only ever routed to `lo` inside the test's namespace. */
+const LEFTOVER_ROUTE = '2001:db8:ffff::/64';
+
 describe('helper mesh over two namespaces', () => {
   let dir: string;
   const namespaces: Netns[] = [];
@@ -372,6 +375,8 @@ describe('helper mesh over two namespaces', () => {
   it('restarts a babeld killed with SIGKILL; the read-only socket serves the new one', async () => {
     const before = (await a.helper.client.call('status', {})).babel!;
     const seen = a.helper.events.length;
+    // stands for a route the killed babeld installed and no successor would ever remove
+    await a.ns.ip('-6', 'route', 'add', LEFTOVER_ROUTE, 'dev', 'lo', 'proto', 'babel');
     const t0 = Date.now();
     process.kill(before.pid!, 'SIGKILL');
     await pollUntil(
@@ -396,6 +401,8 @@ describe('helper mesh over two namespaces', () => {
       timeoutMs: 10_000,
     });
     timings.pingAfterBabeldKillMs = Date.now() - t0;
+    // a killed babeld leaves its kernel routes; the helper flushed them before the restart
+    expect(await routeTo(a.ns, LEFTOVER_ROUTE)).toBe('');
     expect(a.helper.events.slice(seen)).toContainEqual(
       expect.objectContaining({
         event: 'child.exited',
