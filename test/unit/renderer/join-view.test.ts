@@ -42,6 +42,21 @@ describe('Join view', () => {
     expect(wrapper.get('[role=status]').text()).toContain('Joined as node-9');
   });
 
+  test('while the registry is asked, the button keeps the focus, says it is unavailable, and a second submit is ignored', async () => {
+    const engine = createFakeEngine();
+    // the registry never answers during this test
+    engine.handlers.join.inspect.mockImplementationOnce(() => new Promise(() => undefined));
+    const wrapper = await mountJoin(engine);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    const button = wrapper.get('button[type=submit]');
+    expect(button.attributes('disabled')).toBeUndefined();
+    expect(button.attributes('aria-disabled')).toBe('true');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(engine.handlers.join.inspect).toHaveBeenCalledTimes(1);
+  });
+
   test('a malformed invitation says what is wrong with it', async () => {
     const { wrapper } = await mountWithEngine(JoinView, createFakeEngine(), { closable: false });
     await wrapper
