@@ -38,6 +38,20 @@ function options(engine = createFakeEngineHost(), sudoExec: SudoExec = vi.fn()) 
   return { engine, shellOptions };
 }
 
+/**
+ * Starts the shell with the helper unreachable and a password prompt that stays open until
+ * `finish()`, which ends it with `error` (pkexec's refusal).
+ */
+async function startWithPendingPrompt(error: string) {
+  let end: () => void = () => undefined;
+  const sudoExec = vi.fn<SudoExec>((_command, _options, callback) => {
+    end = () => callback(new Error(error));
+  });
+  const { engine, shellOptions } = options(createFakeEngineHost(snapshotIn('helper-unreachable')), sudoExec);
+  await startShell(shellOptions);
+  return { engine, sudoExec, finish: () => end() };
+}
+
 function trayItem(label: string) {
   const tray = Tray.instances[0]!;
   return tray.menu!.items.find((item) => item.label === label);
@@ -84,15 +98,7 @@ describe('startShell', () => {
   });
 
   test('the tray offers to start the helper while it is unreachable, with the fixed command, once at a time', async () => {
-    let finish: () => void = () => undefined;
-    const sudoExec = vi.fn<SudoExec>((_command, _options, callback) => {
-      finish = () => callback(new Error('User did not grant permission.'));
-    });
-    const { engine, shellOptions } = options(
-      createFakeEngineHost(snapshotIn('helper-unreachable')),
-      sudoExec,
-    );
-    await startShell(shellOptions);
+    const { engine, sudoExec, finish } = await startWithPendingPrompt('User did not grant permission.');
     trayItem('Start the helper…')!.click!();
     expect(sudoExec).toHaveBeenCalledWith(
       'exec /usr/bin/systemd-cat --identifier=vifibnet-helper /usr/bin/env ELECTRON_RUN_AS_NODE=1 ' +
@@ -110,15 +116,7 @@ describe('startShell', () => {
   });
 
   test('the window may ask once to start the helper; a later ask says what became of that attempt', async () => {
-    let finish: () => void = () => undefined;
-    const sudoExec = vi.fn<SudoExec>((_command, _options, callback) => {
-      finish = () => callback(new Error('User did not grant permission.'));
-    });
-    const { engine, shellOptions } = options(
-      createFakeEngineHost(snapshotIn('helper-unreachable')),
-      sudoExec,
-    );
-    await startShell(shellOptions);
+    const { engine, sudoExec, finish } = await startWithPendingPrompt('User did not grant permission.');
     const starter = engine.starter()!;
     expect(starter.canStart).toBe(true);
 
@@ -143,15 +141,9 @@ describe('startShell', () => {
   });
 
   test('while the tray starts the helper the window is not offered a second start', async () => {
-    let finish: () => void = () => undefined;
-    const sudoExec = vi.fn<SudoExec>((_command, _options, callback) => {
-      finish = () => callback(new Error('No polkit authentication agent found.'));
-    });
-    const { engine, shellOptions } = options(
-      createFakeEngineHost(snapshotIn('helper-unreachable')),
-      sudoExec,
+    const { engine, sudoExec, finish } = await startWithPendingPrompt(
+      'No polkit authentication agent found.',
     );
-    await startShell(shellOptions);
     trayItem('Start the helper…')!.click!();
     expect(engine.starter()!.canStart).toBe(false);
     await expect(ipcMain.invoke('helper.start', undefined)).resolves.toMatchObject({
