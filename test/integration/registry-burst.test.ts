@@ -87,8 +87,10 @@ describe('registry under concurrent enrolment', () => {
       const stored = await nodes(registry, init);
       const serials = new Set(stored.map((n) => n.serial));
       expect(received.filter((r) => !serials.has(r.serial))).toEqual([]);
+      // no prefix twice; a prefix taken by a request still signing at the kill may be missing
+      // (enrollment.ts: allocated in memory, recorded at commit) and is free again after restart
       const storedUnits = units(stored.map((n) => n.prefix));
-      expect(storedUnits.sort((a, b) => a - b)).toEqual(range(stored.length));
+      expect(new Set(storedUnits).size).toBe(storedUnits.length);
       const tokenList = (
         await adminCall<{ tokens: TokenInfo[] }>(registry.url, init.adminCredential, 'GET', 'tokens')
       ).body.tokens;
